@@ -1,0 +1,1 @@
+"""funnelbot application: use cases, CLI and the Slack layer."""

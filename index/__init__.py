@@ -1,0 +1,1 @@
+"""Embedding, vector and lexical indexes, stage inference and ranking. No Slack."""
