@@ -1,0 +1,89 @@
+"""What the recommend use case returns: the answer every surface (CLI, Slack) renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from content_store.stage import Stage
+
+
+class StageSource(StrEnum):
+    STATED = "stated"  # the rep said it: --stage, or "they're in consideration"
+    PROSPECT = "prospect"  # stored for the prospect with `prospect set`
+    INFERRED = "inferred"  # guessed from the question's wording
+    UNKNOWN = "unknown"  # nothing to go on: ranking ignores stage
+
+
+@dataclass(frozen=True)
+class StageDecision:
+    stage: Stage | None
+    source: StageSource
+    confidence: float  # 1.0 for stated/prospect; the inference's own estimate otherwise
+    cue: str | None = None  # the words that decided it, for the explanation
+
+    @property
+    def uncertain(self) -> bool:
+        return self.source is StageSource.INFERRED and self.confidence < 0.6
+
+    def explain(self) -> str:
+        """One line a rep can read: which stage, and why we think so."""
+        if self.stage is None:
+            return "stage unknown: no stage stated, stored or recognisable in the question"
+        if self.source is StageSource.STATED:
+            return f"{self.stage} stage, as you said"
+        if self.source is StageSource.PROSPECT:
+            who = f" for {self.cue}" if self.cue else ""
+            return f"{self.stage} stage, stored{who}"
+        cue = f" from “{self.cue}”" if self.cue else ""
+        if self.uncertain:
+            return f"probably {self.stage} stage (inferred{cue}, low confidence)"
+        return f"{self.stage} stage (inferred{cue})"
+
+
+@dataclass(frozen=True)
+class AnswerItem:
+    asset_id: str
+    title: str
+    url: str | None
+    type: str
+    stages: tuple[Stage, ...]
+    score: float
+    reason: str
+    rank: int  # 1-based
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.asset_id,
+            "title": self.title,
+            "url": self.url,
+            "type": self.type,
+            "stages": [str(s) for s in self.stages],
+            "score": round(self.score, 4),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    recommendation_id: int
+    question: str
+    prospect: str | None
+    stage: StageDecision
+    items: tuple[AnswerItem, ...]
+    weak: bool  # the best match is poor: say so instead of dressing it up
+    latency_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recommendation_id": self.recommendation_id,
+            "question": self.question,
+            "prospect": self.prospect,
+            "stage": str(self.stage.stage) if self.stage.stage else None,
+            "stage_source": str(self.stage.source),
+            "stage_confidence": round(self.stage.confidence, 2),
+            "weak_match": self.weak,
+            "items": [item.to_json() for item in self.items],
+            "latency_ms": round(self.latency_ms, 1),
+        }

@@ -1,0 +1,278 @@
+"""The `funnelbot` command line: ingest, ask, prospects, the log, stats, eval and serve."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.answer import Answer
+from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+app = typer.Typer(
+    help="funnelbot: the right marketing content for the buyer's stage.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+prospect_app = typer.Typer(help="Store and show a prospect's buyer-journey stage.")
+app.add_typer(prospect_app, name="prospect")
+out = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except SettingsError as error:
+        err.print(f"[red]error:[/red] {error}")
+        sys.exit(2)
+
+
+def _services() -> Services:
+    # Imported here so `funnelbot --help` does not load torch.
+    from bot.services import Services
+
+    return Services(Settings.from_env())
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    directory: Annotated[Path, typer.Argument(help="The content library folder.")],
+    strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+) -> None:
+    """Read a content library and index what is new or changed."""
+    from bot.ingest import IngestProgress
+    from bot.ingest import ingest as run_ingest
+
+    if not directory.is_dir():
+        raise _fail(f"{directory} is not a folder")
+    services = _services()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        reading = bar.add_task("reading files", total=None)
+        embedding = bar.add_task("embedding chunks", total=None, visible=False)
+        progress = IngestProgress(
+            on_file=lambda _p: bar.advance(reading),
+            on_embed_start=lambda total: bar.update(embedding, total=total, visible=True),
+            on_embedded=lambda done: bar.update(embedding, completed=done),
+        )
+        report = run_ingest(services, directory, dry_run=dry_run, progress=progress)
+    out.print(report.summary(), highlight=False)
+    for problem in report.problems:
+        err.print(f"[yellow]warning:[/yellow] {problem.path}: {problem.reason}", highlight=False)
+    if report.missing_stage:
+        err.print(f"[yellow]note:[/yellow] no stage: {', '.join(report.missing_stage)}")
+    if report.past_review:
+        err.print(f"[yellow]note:[/yellow] past review_by: {', '.join(report.past_review)}")
+    if report.problems:
+        err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
+        if strict:
+            raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - to read one per line.")],
+    prospect: Annotated[str | None, typer.Option(help="The prospect it is about.")] = None,
+    stage: Annotated[str | None, typer.Option(help="awareness, consideration or decision")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=10, help="How many assets.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per answer.")] = False,
+) -> None:
+    """Ask for content, as a rep would in Slack."""
+    from bot.recommend import Question, QuestionError, recommend
+    from content_store.stage import parse_stage
+
+    try:
+        stated = parse_stage(stage) if stage else None
+    except ValueError as error:
+        raise _fail(f"--stage: {error}") from None
+    services = _services()
+    questions = sys.stdin if question == "-" else [question]
+    answered = 0
+    for line in questions:
+        if question == "-" and not line.strip():
+            continue
+        try:
+            answer = recommend(
+                services, Question(text=line, source="cli", prospect=prospect, stage=stated, k=k)
+            )
+        except QuestionError as error:
+            if question != "-":
+                raise _fail(str(error)) from None
+            print(json.dumps({"question": line.strip(), "error": str(error)}), flush=True)
+            continue
+        answered += 1
+        if as_json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    if answered == 0 and question == "-":
+        raise _fail("no questions on standard input")
+
+
+def _print_answer(answer: Answer) -> None:
+    out.print(f"[bold]{answer.question}[/bold]", highlight=False)
+    out.print(f"Stage: {answer.stage.explain()}", highlight=False)
+    if answer.weak:
+        out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")
+    for item in answer.items:
+        out.print(f"{item.rank}. [bold]{item.title}[/bold] ({item.type})", highlight=False)
+        if item.url:
+            out.print(f"   {item.url}", highlight=False)
+        out.print(f"   {item.reason}", highlight=False)
+    out.print(f"[dim]{answer.latency_ms:.0f} ms, logged as #{answer.recommendation_id}[/dim]")
+
+
+@prospect_app.command("set")
+def prospect_set(
+    name: Annotated[str, typer.Argument(help="The prospect's name, e.g. Acme.")],
+    stage: Annotated[str, typer.Argument(help="awareness, consideration or decision")],
+) -> None:
+    """Store a prospect's stage; questions that name the prospect use it."""
+    from content_store.db import transaction
+    from content_store.prospects import set_prospect_stage
+    from content_store.stage import parse_stage
+
+    try:
+        parsed = parse_stage(stage)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    services = _services()
+    try:
+        with transaction(services.sessions) as session:
+            prospect = set_prospect_stage(session, name, parsed, changed_by="cli")
+            out.print(f"{prospect.name} is now at the {prospect.stage} stage.", highlight=False)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+
+@prospect_app.command("show")
+def prospect_show(name: Annotated[str, typer.Argument(help="The prospect's name.")]) -> None:
+    """Show a prospect's stage and its history."""
+    from content_store.prospects import get_prospect
+
+    services = _services()
+    with services.sessions() as session:
+        prospect = get_prospect(session, name)
+        if prospect is None:
+            raise _fail(f"no prospect named {name!r}; set one with `funnelbot prospect set`", 1)
+        out.print(f"{prospect.name}: {prospect.stage} stage", highlight=False)
+        for change in prospect.history:
+            who = f" by {change.changed_by}" if change.changed_by else ""
+            out.print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.stage}{who}", highlight=False)
+
+
+@app.command("log")
+def show_log(
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Recent recommendations, newest first, with their items and feedback."""
+    from bot.log_view import recommendation_to_json
+    from content_store.log import recent_recommendations
+
+    services = _services()
+    with services.sessions() as session:
+        rows = [recommendation_to_json(r) for r in recent_recommendations(session, limit=limit)]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        out.print(
+            f"#{row['id']} {row['created_at'][:19]} [{row['source']}] {row['user'] or '-'}: "
+            f"{row['question']}",
+            highlight=False,
+            markup=False,
+        )
+        out.print(f"   stage {row['stage'] or '?'} ({row['stage_source']})", highlight=False)
+        for item in row["items"]:
+            out.print(f"   {item['rank']}. {item['id']} ({item['score']:.3f})", highlight=False)
+        for fb in row["feedback"]:
+            extra = f" {fb['reason']}" if fb["reason"] else ""
+            target = f" on {fb['asset_id']}" if fb["asset_id"] else ""
+            out.print(f"   feedback: {fb['kind']}{target}{extra} by {fb['user']}", highlight=False)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Most surfaced assets, assets never surfaced, content gaps, and coverage by stage."""
+    from dataclasses import asdict
+
+    from content_store.stats import usage_stats
+
+    services = _services()
+    with services.sessions() as session:
+        result = usage_stats(session)
+    if as_json:
+        print(json.dumps(asdict(result), default=str, ensure_ascii=False, indent=2))
+        return
+    out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
+    table = Table(
+        "asset", "type", "surfaced", "useful", "not useful", "sent", title="Most surfaced"
+    )
+    for a in result.most_surfaced:
+        table.add_row(
+            a.title, a.type, str(a.surfaced), str(a.useful), str(a.not_useful), str(a.sent)
+        )
+    out.print(table)
+    out.print(f"Never surfaced ({len(result.never_surfaced)}):")
+    for item_id, title in result.never_surfaced:
+        out.print(f"  {item_id}: {title}", highlight=False, markup=False)
+    out.print("Content gaps (weak matches):")
+    for gap in result.gaps:
+        out.print(f"  [{gap.stage or '?'}] {gap.question} ({gap.top_score:.2f})", markup=False)
+    coverage = Table("stage", "assets", "questions", title="By stage")
+    for s in result.stages:
+        coverage.add_row(s.stage, str(s.assets), str(s.questions))
+    out.print(coverage)
+
+
+@app.command("eval")
+def run_eval(
+    questions: Annotated[Path, typer.Argument(help="A JSONL file of labelled questions.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Retrieval quality (nDCG@5, recall@5, MRR, stage accuracy) vs BM25 and dense."""
+    from bot.evaluate import evaluate, read_questions
+
+    try:
+        labelled = read_questions(questions)
+    except (OSError, ValueError) as error:
+        raise _fail(str(error)) from None
+    report = evaluate(_services(), labelled)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+        return
+    table = Table("ranking", "nDCG@5", "recall@5", "MRR", title=f"{report.questions} questions")
+    names = {"hybrid": "hybrid + stage", "lexical": "BM25 only", "dense": "dense only"}
+    for mode, m in report.modes.items():
+        table.add_row(names[mode], f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr']:.3f}")
+    out.print(table)
+    out.print(f"stage accuracy (inferred from the question): {report.stage_accuracy:.1%}")
+    if report.unknown_ids:
+        err.print(
+            f"[yellow]warning:[/yellow] ids not in the index: {', '.join(report.unknown_ids)}"
+        )

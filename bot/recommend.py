@@ -1,0 +1,151 @@
+"""The recommend use case: a rep's question in, a stage-aware answer out, and always a log row."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.answer import Answer, AnswerItem, StageDecision, StageSource
+from bot.services import Services
+from content_store.db import transaction
+from content_store.log import LoggedItem, NewRecommendation, find_by_request_key
+from content_store.log import record_recommendation as log_recommendation
+from content_store.models import Recommendation
+from content_store.prospects import clean_prospect_name, find_prospect_in_text, get_prospect
+from content_store.stage import Stage
+from index.stage import infer_stage, stage_named_in
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 10_000
+# The model reads ~256 tokens and BM25 cost grows with query length: search on the opening.
+SEARCH_CHARS = 1_000
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked; the message tells the rep what to change."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    text: str
+    source: str = "cli"
+    asker: str | None = None
+    prospect: str | None = None
+    stage: Stage | None = None  # stated explicitly (--stage, a button)
+    k: int | None = None
+    team_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    request_key: str | None = None  # Slack's event id: one answer per event, however often sent
+
+
+def recommend(services: Services, question: Question) -> Answer:
+    started = time.perf_counter()
+    text = question.text.strip()
+    if not text:
+        raise QuestionError("the question is empty: ask about a prospect, a topic or a stage")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(text):,} characters; keep it under {MAX_QUESTION_CHARS:,}"
+        )
+    k = question.k or services.settings.top_k
+    prospect_name, decision = _decide_stage(services, question, text)
+    searcher = services.searcher()
+    ranked = searcher.search(text[:SEARCH_CHARS], stage=decision.stage, k=k)
+    weak = not ranked or ranked[0].dense < services.settings.weak_match_threshold
+    items = tuple(
+        AnswerItem(
+            asset_id=r.asset_id,
+            title=searcher.assets[r.asset_id].title,
+            url=searcher.assets[r.asset_id].url,
+            type=searcher.assets[r.asset_id].type,
+            stages=searcher.assets[r.asset_id].stages,
+            score=r.score,
+            reason=r.reason,
+            rank=rank,
+        )
+        for rank, r in enumerate(ranked, start=1)
+    )
+    latency_ms = (time.perf_counter() - started) * 1000
+    entry = NewRecommendation(
+        question=text,
+        source=question.source,
+        asker=question.asker,
+        team_id=question.team_id,
+        channel_id=question.channel_id,
+        thread_ts=question.thread_ts,
+        message_ts=question.message_ts,
+        request_key=question.request_key,
+        prospect=prospect_name,
+        stage=str(decision.stage) if decision.stage else None,
+        stage_source=str(decision.source),
+        stage_confidence=decision.confidence,
+        top_score=ranked[0].dense if ranked else 0.0,
+        weak=weak,
+        latency_ms=latency_ms,
+        index_version=searcher.version,
+        items=[LoggedItem(i.asset_id, i.rank, i.score, i.reason) for i in items],
+    )
+    recommendation_id = _write_log(services, entry)
+    return Answer(
+        recommendation_id=recommendation_id,
+        question=text,
+        prospect=prospect_name,
+        stage=decision,
+        items=items,
+        weak=weak,
+        latency_ms=latency_ms,
+    )
+
+
+def _decide_stage(
+    services: Services, question: Question, text: str
+) -> tuple[str | None, StageDecision]:
+    """Stage by precedence: stated > stored for the prospect > inferred from the wording."""
+    prospect_name = clean_prospect_name(question.prospect) if question.prospect else None
+    if question.stage is not None:
+        return prospect_name, StageDecision(question.stage, StageSource.STATED, 1.0)
+    named = stage_named_in(text)
+    if named is not None:
+        return prospect_name, StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
+    with services.sessions() as session:
+        prospect = (
+            get_prospect(session, prospect_name)
+            if prospect_name
+            else find_prospect_in_text(session, text)
+        )
+        if prospect is not None:
+            return prospect.name, StageDecision(
+                Stage(prospect.stage), StageSource.PROSPECT, 1.0, cue=prospect.name
+            )
+    guess = infer_stage(text)
+    if guess.stage is None:
+        return prospect_name, StageDecision(None, StageSource.UNKNOWN, 0.0)
+    return prospect_name, StageDecision(
+        guess.stage, StageSource.INFERRED, guess.confidence, guess.cue
+    )
+
+
+def _write_log(services: Services, entry: NewRecommendation) -> int:
+    try:
+        with transaction(services.sessions) as session:
+            return log_recommendation(session, entry).id
+    except IntegrityError:
+        # The same Slack event arrived twice at once: the first writer's row is the answer.
+        if entry.request_key is None:
+            raise
+        with services.sessions() as session:
+            existing = find_by_request_key(session, entry.request_key)
+            if existing is None:
+                raise
+            return existing.id
+
+
+def already_answered(services: Services, request_key: str) -> Recommendation | None:
+    with services.sessions() as session:
+        return find_by_request_key(session, request_key)

@@ -1,0 +1,78 @@
+"""The long-lived parts the use cases share: database, embedding model and current searcher."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.search_index import load_searcher
+from bot.settings import Settings
+from content_store.db import make_engine, make_session_factory, upgrade
+from content_store.index_runs import current_index_version
+from index.embedder import Embedder
+from index.search import HybridSearcher
+
+log = logging.getLogger(__name__)
+
+# How often an answering process asks the database whether another process reindexed.
+VERSION_CHECK_SECONDS = 2.0
+
+
+class Services:
+    """Built once per process; the model and the index are loaded once, not per request."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        if engine is None:
+            if settings.database_url.startswith("sqlite"):
+                settings.home.mkdir(parents=True, exist_ok=True)
+            engine = make_engine(settings.database_url)
+            upgrade(engine)
+        self.engine = engine
+        self.sessions: sessionmaker[Session] = make_session_factory(engine)
+        self.embedder = embedder or Embedder(settings.embedding_model)
+        self._searcher: HybridSearcher | None = None
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+
+    def searcher(self) -> HybridSearcher:
+        """The searcher for the current content version, reloaded when another process reindexed."""
+        searcher = self._searcher
+        if searcher is not None and time.monotonic() - self._checked_at < VERSION_CHECK_SECONDS:
+            return searcher
+        with self._lock:
+            if self._searcher is None or self._stale(self._searcher):
+                self._searcher = load_searcher(
+                    self.sessions, self.embedder, self.settings.index_dir
+                )
+            self._checked_at = time.monotonic()
+            return self._searcher
+
+    def reload(self) -> HybridSearcher:
+        with self._lock:
+            self._searcher = load_searcher(self.sessions, self.embedder, self.settings.index_dir)
+            self._checked_at = time.monotonic()
+            return self._searcher
+
+    def warm_up(self) -> None:
+        """Load the model and the index now, so the first question is not the slow one."""
+        self.embedder.load()
+        self.searcher()
+        self.embedder.encode_query("warm up")
+
+    def _stale(self, searcher: HybridSearcher) -> bool:
+        with self.sessions() as session:
+            return current_index_version(session) != searcher.version
+
+    def close(self) -> None:
+        self.engine.dispose()

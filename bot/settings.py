@@ -1,0 +1,117 @@
+"""All configuration, read from the environment in one place and passed around as one object."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOME = Path(".funnelbot")
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    home: Path = DEFAULT_HOME
+    database_url: str = ""
+    embedding_model: str = DEFAULT_MODEL
+    content_dir: Path | None = None
+    top_k: int = 5
+    # Best cosine similarity below which an answer is called weak (a content gap).
+    weak_match_threshold: float = 0.35
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    marketing_channel: str | None = None
+    admins: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        home = Path(text("FUNNELBOT_HOME") or DEFAULT_HOME)
+        content_dir = text("FUNNELBOT_CONTENT_DIR")
+        return cls(
+            home=home,
+            database_url=text("FUNNELBOT_DATABASE_URL") or "",
+            embedding_model=text("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL,
+            content_dir=Path(content_dir) if content_dir else None,
+            top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
+            weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
+            slack_bot_token=text("SLACK_BOT_TOKEN"),
+            slack_signing_secret=text("SLACK_SIGNING_SECRET"),
+            slack_app_token=text("SLACK_APP_TOKEN"),
+            slack_api_url=text("SLACK_API_URL"),
+            marketing_channel=text("FUNNELBOT_MARKETING_CHANNEL"),
+            admins=frozenset(re.split(r"[\s,]+", text("FUNNELBOT_ADMINS") or "")) - {""},
+        )
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Refuse to start a Slack mode without the tokens it needs, naming the first wrong one."""
+        token = self.slack_bot_token
+        if not token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+        if not token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-")
+        if socket_mode:
+            app_token = self.slack_app_token
+            if not app_token:
+                raise SettingsError(
+                    "SLACK_APP_TOKEN is not set (an app-level token, xapp-…, for Socket Mode); "
+                    "or run `funnelbot serve --http`"
+                )
+            if not app_token.startswith("xapp-"):
+                raise SettingsError("SLACK_APP_TOKEN is malformed: an app token starts with xapp-")
+        else:
+            secret = self.slack_signing_secret
+            if not secret:
+                raise SettingsError("SLACK_SIGNING_SECRET is not set (Basic Information page)")
+            if not re.fullmatch(r"[0-9a-fA-F]{16,128}", secret):
+                raise SettingsError("SLACK_SIGNING_SECRET is malformed: expected a hex string")
+        if self.slack_api_url and not re.match(r"https?://", self.slack_api_url):
+            raise SettingsError("SLACK_API_URL is malformed: expected an http(s):// URL")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value

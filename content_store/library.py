@@ -1,0 +1,176 @@
+"""Keeping the stored library in step with the files: what changed, and writing it in one go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from content_store.loaders import LoadedItem
+from content_store.models import Chunk, ContentItem
+from content_store.models.base import utcnow
+
+
+@dataclass
+class LibraryDiff:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def to_embed(self) -> list[str]:
+        return self.added + self.changed
+
+    @property
+    def touches_index(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    text: str
+    vector: bytes
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    item_id: str
+    text: str
+    vector: bytes | None  # None when the caller did not ask for vectors
+
+
+def diff_library(
+    session: Session, items: Sequence[LoadedItem], *, embedding_model: str
+) -> LibraryDiff:
+    """Compare loaded items with the store by id and content hash.
+
+    An item whose chunks were embedded by another model counts as changed: its vectors would not be
+    comparable with the rest.
+    """
+    stored = {
+        row.id: (row.content_hash, row.active)
+        for row in session.execute(
+            select(ContentItem.id, ContentItem.content_hash, ContentItem.active)
+        )
+    }
+    other_model = set(
+        session.scalars(
+            select(Chunk.item_id).where(Chunk.embedding_model != embedding_model).distinct()
+        )
+    )
+    diff = LibraryDiff()
+    seen: set[str] = set()
+    for item in items:
+        seen.add(item.id)
+        previous = stored.get(item.id)
+        if previous is None:
+            diff.added.append(item.id)
+        elif previous != (item.content_hash, True) or item.id in other_model:
+            diff.changed.append(item.id)
+        else:
+            diff.unchanged.append(item.id)
+    diff.removed = sorted(i for i, (_, active) in stored.items() if active and i not in seen)
+    return diff
+
+
+def apply_library(
+    session: Session,
+    items: Sequence[LoadedItem],
+    diff: LibraryDiff,
+    chunks: Mapping[str, Sequence[NewChunk]],
+    *,
+    embedding_model: str,
+) -> None:
+    """Write added and changed items with their new chunks, deactivate removed ones.
+
+    The caller's transaction makes it all-or-nothing.
+    """
+    by_id = {item.id: item for item in items}
+    now = utcnow()
+    rewritten = diff.changed + diff.removed
+    if rewritten:
+        for batch in _batches(rewritten):
+            session.execute(delete(Chunk).where(Chunk.item_id.in_(batch)))
+    for item_id in diff.added:
+        session.add(ContentItem(id=item_id, first_seen_at=now, **_fields(by_id[item_id], now)))
+    for item_id in diff.changed:
+        session.execute(
+            update(ContentItem)
+            .where(ContentItem.id == item_id)
+            .values(**_fields(by_id[item_id], now))
+        )
+    for batch in _batches(diff.removed):
+        session.execute(
+            update(ContentItem)
+            .where(ContentItem.id.in_(batch))
+            .values(active=False, removed_at=now)
+        )
+    session.flush()
+    rows = [
+        {
+            "item_id": item_id,
+            "ordinal": ordinal,
+            "text": chunk.text,
+            "vector": chunk.vector,
+            "embedding_model": embedding_model,
+        }
+        for item_id in diff.to_embed
+        for ordinal, chunk in enumerate(chunks[item_id])
+    ]
+    if rows:
+        session.execute(insert(Chunk), rows)
+
+
+def active_items(session: Session) -> list[ContentItem]:
+    return list(session.scalars(select(ContentItem).where(ContentItem.active.is_(True))))
+
+
+def iter_active_chunks(session: Session, *, with_vectors: bool = True) -> Iterator[StoredChunk]:
+    """Every chunk of an active item, in id order: what the search index is built from."""
+    columns = [Chunk.id, Chunk.item_id, Chunk.text]
+    if with_vectors:
+        columns.append(Chunk.vector)
+    query = (
+        select(*columns)
+        .join(ContentItem, ContentItem.id == Chunk.item_id)
+        .where(ContentItem.active.is_(True))
+        .order_by(Chunk.id)
+    )
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        vector = row.vector if with_vectors else None
+        yield StoredChunk(id=row.id, item_id=row.item_id, text=row.text, vector=vector)
+
+
+def _fields(item: LoadedItem, now: object) -> dict[str, object]:
+    return {
+        "title": item.title,
+        "url": item.url,
+        "type": item.type,
+        "stages": [str(s) for s in item.stages],
+        "tags": list(item.tags),
+        "competitors": list(item.competitors),
+        "owner": item.owner,
+        "review_by": item.review_by,
+        "body": item.body,
+        "source": item.source,
+        "content_hash": item.content_hash,
+        "active": True,
+        "removed_at": None,
+        "updated_at": now,
+    }
+
+
+def _batches(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    # Stay under SQLite's bound-parameter limit on big libraries.
+    batch: list[str] = []
+    for item_id in ids:
+        batch.append(item_id)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

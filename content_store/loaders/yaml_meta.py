@@ -1,0 +1,64 @@
+"""YAML metadata blocks: splitting Markdown front matter and parsing a YAML mapping."""
+
+from __future__ import annotations
+
+import yaml
+
+from content_store.loaders.model import BadContent
+
+_DELIMITER = "---"
+_CLOSERS = ("---", "...")
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Split Markdown into (front matter YAML, body, line number where the YAML starts).
+
+    Raises BadContent when there is no complete `---` block at the top.
+    """
+    lines = text.split("\n")
+    start = 0
+    # Leading blank lines are harmless; anything else before `---` means no front matter.
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start == len(lines) or lines[start].rstrip() != _DELIMITER:
+        raise BadContent("no YAML front matter (--- block) at the top")
+    for end in range(start + 1, len(lines)):
+        if lines[end].rstrip() in _CLOSERS:
+            yaml_text = "\n".join(lines[start + 1 : end])
+            body = "\n".join(lines[end + 1 :])
+            return yaml_text, body, start + 2
+    raise BadContent("front matter starts with --- but has no closing --- line")
+
+
+def parse_mapping(text: str, *, what: str, first_line: int = 1) -> dict[str, object]:
+    """Parse YAML that must be a mapping; keys are lower-cased, non-string keys dropped.
+
+    `what` names the block in messages ("front matter", "sidecar x.yml"); `first_line` is the
+    file line the YAML text starts on, so error line numbers match what the author sees.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + first_line}: " if mark is not None else ""
+        detail = exc.problem or exc.context or "unreadable"
+        raise BadContent(f"{what} is not valid YAML ({where}{detail})") from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        # ValueError: PyYAML builds dates eagerly, so `2027-02-30` fails here, not later.
+        raise BadContent(f"{what} is not valid YAML ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadContent(f"{what} must be a YAML mapping of fields, got {describe(data)}")
+    return {key.strip().lower(): value for key, value in data.items() if isinstance(key, str)}
+
+
+def describe(value: object) -> str:
+    """A short phrase for a YAML value of the wrong kind."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value; quote it to make it text)"
+    return repr(value)

@@ -1,0 +1,126 @@
+"""Writing and reading the recommendation log: the record marketing reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from content_store.models import Feedback, FeedbackKind, Recommendation, RecommendationItem
+
+
+@dataclass(frozen=True)
+class LoggedItem:
+    item_id: str
+    rank: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class NewRecommendation:
+    question: str
+    source: str
+    stage: str | None
+    stage_source: str
+    stage_confidence: float
+    top_score: float
+    weak: bool
+    latency_ms: float
+    items: Sequence[LoggedItem]
+    asker: str | None = None
+    team_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    request_key: str | None = None
+    prospect: str | None = None
+    index_version: int | None = None
+
+
+def record_recommendation(session: Session, new: NewRecommendation) -> Recommendation:
+    """Add one answer and its items to the session (the caller's transaction commits both)."""
+    row = Recommendation(
+        question=new.question,
+        source=new.source,
+        asker=new.asker,
+        team_id=new.team_id,
+        channel_id=new.channel_id,
+        thread_ts=new.thread_ts,
+        message_ts=new.message_ts,
+        request_key=new.request_key,
+        prospect=new.prospect,
+        stage=new.stage,
+        stage_source=new.stage_source,
+        stage_confidence=new.stage_confidence,
+        top_score=new.top_score,
+        weak=new.weak,
+        latency_ms=new.latency_ms,
+        index_version=new.index_version,
+        items=[
+            RecommendationItem(item_id=i.item_id, rank=i.rank, score=i.score, reason=i.reason)
+            for i in new.items
+        ],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_feedback(
+    session: Session,
+    recommendation_id: int,
+    kind: FeedbackKind,
+    *,
+    user: str | None,
+    item_id: str | None = None,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> Feedback:
+    row = Feedback(
+        recommendation_id=recommendation_id,
+        kind=str(kind),
+        user=user,
+        item_id=item_id,
+        reason=reason,
+        comment=comment,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_recommendation(session: Session, recommendation_id: int) -> Recommendation | None:
+    return session.get(
+        Recommendation,
+        recommendation_id,
+        options=[selectinload(Recommendation.items), selectinload(Recommendation.feedback)],
+    )
+
+
+def find_by_request_key(session: Session, request_key: str) -> Recommendation | None:
+    return session.scalar(select(Recommendation).where(Recommendation.request_key == request_key))
+
+
+def find_by_thread(session: Session, channel_id: str, thread_ts: str) -> Recommendation | None:
+    """The first answer given in a Slack thread: follow-ups are read in its light."""
+    return session.scalar(
+        select(Recommendation)
+        .where(Recommendation.channel_id == channel_id, Recommendation.thread_ts == thread_ts)
+        .order_by(Recommendation.id)
+        .limit(1)
+    )
+
+
+def recent_recommendations(session: Session, *, limit: int = 20) -> list[Recommendation]:
+    """Newest first, with items and feedback loaded in two extra queries (not one per row)."""
+    return list(
+        session.scalars(
+            select(Recommendation)
+            .options(selectinload(Recommendation.items), selectinload(Recommendation.feedback))
+            .order_by(Recommendation.id.desc())
+            .limit(limit)
+        )
+    )

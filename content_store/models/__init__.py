@@ -1,0 +1,26 @@
+"""Typed SQLAlchemy models, split by concept."""
+
+from content_store.models.base import Base
+from content_store.models.content import Chunk, ContentItem
+from content_store.models.index_run import IndexRun, IndexRunStatus
+from content_store.models.prospect import Prospect, ProspectStageChange
+from content_store.models.recommendation import (
+    Feedback,
+    FeedbackKind,
+    Recommendation,
+    RecommendationItem,
+)
+
+__all__ = [
+    "Base",
+    "Chunk",
+    "ContentItem",
+    "Feedback",
+    "FeedbackKind",
+    "IndexRun",
+    "IndexRunStatus",
+    "Prospect",
+    "ProspectStageChange",
+    "Recommendation",
+    "RecommendationItem",
+]

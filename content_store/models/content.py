@@ -1,0 +1,55 @@
+"""The content library: assets and their embedded chunks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from content_store.models.base import Base, utcnow
+
+
+class ContentItem(Base):
+    """One marketing asset. Never deleted: a removed file is deactivated, the log keeps it."""
+
+    __tablename__ = "content_items"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    type: Mapped[str] = mapped_column(String(64))
+    stages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    competitors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner: Mapped[str | None] = mapped_column(String(320))
+    review_by: Mapped[date | None] = mapped_column(Date)
+    body: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    chunks: Mapped[list[Chunk]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Chunk.ordinal"
+    )
+
+
+class Chunk(Base):
+    """A passage of an asset with its embedding. Its id is the id in the vector index."""
+
+    __tablename__ = "chunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("content_items.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # float32 bytes: the database is the source of truth, index files are a rebuildable cache.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str] = mapped_column(String(500))
+
+    item: Mapped[ContentItem] = relationship(back_populates="chunks")

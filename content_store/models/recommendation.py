@@ -1,0 +1,95 @@
+"""The recommendation log: every answer, the assets it surfaced and what reps thought of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from content_store.models.base import Base, utcnow
+
+
+class FeedbackKind(StrEnum):
+    USEFUL = "useful"
+    NOT_USEFUL = "not_useful"
+    SENT = "sent"
+    SHARED = "shared"
+
+
+class Recommendation(Base):
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    question: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # cli, slash, mention, dm, share
+    asker: Mapped[str | None] = mapped_column(String(64), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Slack's event id (or another request key): a redelivered event finds its answer here.
+    request_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    prospect: Mapped[str | None] = mapped_column(String(200), index=True)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    stage_source: Mapped[str] = mapped_column(String(16))
+    stage_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    top_score: Mapped[float] = mapped_column(Float, default=0.0)
+    weak: Mapped[bool] = mapped_column(Boolean, default=False)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    index_version: Mapped[int | None] = mapped_column(Integer)
+
+    items: Mapped[list[RecommendationItem]] = relationship(
+        back_populates="recommendation",
+        cascade="all, delete-orphan",
+        order_by="RecommendationItem.rank",
+    )
+    feedback: Mapped[list[Feedback]] = relationship(
+        back_populates="recommendation", cascade="all, delete-orphan", order_by="Feedback.id"
+    )
+
+
+class RecommendationItem(Base):
+    __tablename__ = "recommendation_items"
+    __table_args__ = (UniqueConstraint("recommendation_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(ForeignKey("content_items.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="items")
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("content_items.id"), index=True)
+    user: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="feedback")

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.lexical import LexicalIndex, tokenize
+
+DOCS = {
+    11: "Acme SOC 2 Type II report. Our security controls pass an audit every year.",
+    12: "Pricing overview: per-seat pricing with annual discounts for larger teams.",
+    13: "Case study: how a fintech company cut onboarding time in half with Acme.",
+    14: "Integration guide for Salesforce and HubSpot, with API examples.",
+    15: "Security whitepaper covering encryption at rest and in transit.",
+}
+
+
+@pytest.fixture
+def lex() -> LexicalIndex:
+    return LexicalIndex.build(list(DOCS), list(DOCS.values()))
+
+
+def test_tokenize() -> None:
+    assert tokenize("The SOC 2 Report, and the Policies!") == ["soc", "2", "report", "policy"]
+    assert tokenize("") == []
+    assert tokenize("the of and is") == []
+    assert tokenize("Café ＡＰＩ naïve") == ["café", "api", "naïve"]  # NFKC + casefold
+    assert tokenize("reports") == tokenize("report")
+
+
+def test_exact_term_ranks_first(lex: LexicalIndex) -> None:
+    assert len(lex) == 5
+    hits = lex.search("salesforce", 5)
+    assert hits[0][0] == 14
+    assert len(hits) == 1
+    hits = lex.search("security audit", 5)
+    assert hits[0][0] == 11
+    assert {i for i, _ in hits} == {11, 15}
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 0 for s in scores)
+    assert all(isinstance(i, int) and isinstance(s, float) for i, s in hits)
+
+
+def test_unknown_tokens_give_nothing(lex: LexicalIndex) -> None:
+    assert lex.search("kubernetes zebra", 5) == []
+    assert lex.search("the and of", 5) == []  # stopwords only
+    assert lex.search("", 5) == []
+    # Known and unknown mixed: the unknown part is ignored.
+    assert lex.search("zebra pricing", 5)[0][0] == 12
+
+
+def test_k_bounds(lex: LexicalIndex) -> None:
+    assert len(lex.search("acme", 100)) == 2  # k larger than corpus / matches
+    assert len(lex.search("acme security", 1)) == 1
+    assert lex.search("acme", 0) == []
+    assert lex.search("acme", -1) == []
+
+
+def test_empty_index(tmp_path: Path) -> None:
+    empty = LexicalIndex.build([], [])
+    assert len(empty) == 0
+    assert empty.search("security", 5) == []
+    empty.save(tmp_path / "lex")
+    assert LexicalIndex.load(tmp_path / "lex").search("security", 5) == []
+
+
+def test_corpus_without_any_token() -> None:
+    index = LexicalIndex.build([1, 2], ["", "the and of"])
+    assert len(index) == 2
+    assert index.search("the", 5) == []
+
+
+def test_build_validation() -> None:
+    with pytest.raises(ValueError, match="ids but"):
+        LexicalIndex.build([1, 2], ["one"])
+    with pytest.raises(ValueError, match="duplicates"):
+        LexicalIndex.build([1, 1], ["one", "two"])
+    with pytest.raises(ValueError, match="expected str"):
+        LexicalIndex.build([1], [None])  # type: ignore[list-item]
+
+
+def test_save_load_round_trip(lex: LexicalIndex, tmp_path: Path) -> None:
+    directory = tmp_path / "lexical"
+    lex.save(directory)
+    loaded = LexicalIndex.load(directory)
+    assert len(loaded) == len(lex)
+    for query in ["security audit", "pricing", "acme api", "fintech onboarding"]:
+        assert loaded.search(query, 10) == lex.search(query, 10)
+
+
+def test_save_replaces_previous_and_leaves_no_temp_dirs(lex: LexicalIndex, tmp_path: Path) -> None:
+    directory = tmp_path / "lexical"
+    LexicalIndex.build([1], ["kubernetes operators"]).save(directory)
+    lex.save(directory)
+    assert [p.name for p in tmp_path.iterdir()] == ["lexical"]
+    loaded = LexicalIndex.load(directory)
+    assert loaded.search("kubernetes", 5) == []
+    assert loaded.search("salesforce", 5)[0][0] == 14
+
+
+def test_failed_save_keeps_previous_index(
+    lex: LexicalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "lexical"
+    lex.save(directory)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise OSError("simulated crash while writing")
+
+    monkeypatch.setattr("index.lexical.json.dump", crash)
+    with pytest.raises(OSError, match="simulated"):
+        LexicalIndex.build([1], ["other"]).save(directory)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["lexical"]
+    assert LexicalIndex.load(directory).search("salesforce", 5)[0][0] == 14
+
+
+def test_load_falls_back_to_backup_after_interrupted_swap(
+    lex: LexicalIndex, tmp_path: Path
+) -> None:
+    directory = tmp_path / "lexical"
+    lex.save(directory)
+    # What a crash between "move old aside" and "move new in" leaves behind.
+    directory.rename(tmp_path / ".lexical.old")
+    assert LexicalIndex.load(directory).search("salesforce", 5)[0][0] == 14
+    lex.save(directory)
+    assert [p.name for p in tmp_path.iterdir()] == ["lexical"]
+
+
+def test_load_missing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no lexical index"):
+        LexicalIndex.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("victim", ["meta.json", "vocab.json", "postings.npz"])
+def test_load_corrupt(lex: LexicalIndex, tmp_path: Path, victim: str) -> None:
+    directory = tmp_path / "lexical"
+    lex.save(directory)
+    (directory / victim).write_bytes(b"\x00garbage")
+    with pytest.raises(ValueError, match="lexical index"):
+        LexicalIndex.load(directory)
+
+
+def test_load_rejects_other_tokenizer_version(lex: LexicalIndex, tmp_path: Path) -> None:
+    directory = tmp_path / "lexical"
+    lex.save(directory)
+    meta = json.loads((directory / "meta.json").read_text())
+    meta["tokenizer_version"] = -1
+    (directory / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="rebuild"):
+        LexicalIndex.load(directory)
