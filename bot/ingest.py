@@ -116,7 +116,8 @@ def ingest(
         with transaction(services.sessions) as session:
             fail_run(session, run_id, f"{type(error).__name__}: {error}")
         raise
-    services.reload()
+    if diff.touches_index or services.searcher().version != version:
+        services.reload()
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report
@@ -125,6 +126,8 @@ def ingest(
 def _embed(
     services: Services, items: list[LoadedItem], progress: IngestProgress
 ) -> dict[str, list[NewChunk]]:
+    if not items:
+        return {}  # nothing new: do not even load the model
     texts: list[str] = []
     owners: list[str] = []
     for item in items:

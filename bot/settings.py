@@ -19,7 +19,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     home: Path = DEFAULT_HOME
-    database_url: str = ""
+    database_url: str = field(default="", repr=False)  # may hold a password
     embedding_model: str = DEFAULT_MODEL
     content_dir: Path | None = None
     top_k: int = 5

@@ -8,32 +8,11 @@ _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 # A word ends a sentence if it ends in . ! or ? (optionally followed by closing quotes or
 # brackets), unless it is a common abbreviation.
 _SENTENCE_END_RE = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
-_ABBREVIATIONS = frozenset(
-    [
-        "e.g.",
-        "i.e.",
-        "etc.",
-        "vs.",
-        "mr.",
-        "mrs.",
-        "ms.",
-        "dr.",
-        "inc.",
-        "ltd.",
-        "co.",
-        "corp.",
-        "jr.",
-        "sr.",
-        "st.",
-        "no.",
-        "fig.",
-        "approx.",
-        "u.s.",
-        "u.k.",
-        "a.m.",
-        "p.m.",
-    ]
-)
+_ABBREVIATION_TEXT = """
+e.g. i.e. etc. vs. mr. mrs. ms. dr. inc. ltd. co. corp. jr. sr. st. no. fig. approx.
+u.s. u.k. a.m. p.m.
+"""
+_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 _NONE, _SENTENCE, _PARAGRAPH = 0, 1, 2
 

@@ -89,6 +89,10 @@ class Embedder:
             if self._model is not None:
                 return
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            # A weights-loading bar on every start is noise in a bot's or a CLI's output.
+            transformers_logging.disable_progress_bar()
 
             kwargs: dict[str, Any] = {"device": self._device}
             if self._bundled:

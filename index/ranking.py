@@ -146,6 +146,9 @@ _STOP = frozenset(
         "get",
         "got",
         "give",
+        "stage",
+        "stages",
+        "phase",
         "prospect",
         "prospects",
         "customer",
@@ -204,7 +207,11 @@ def read_query(
         for c in known_competitors
         if re.search(rf"(?<!\w){re.escape(c.casefold())}(?!\w)", folded)
     )
-    tags = {t for t in known_tags if t in words or t.replace("-", " ") in folded}
+    tags = {
+        t
+        for t in known_tags
+        if t in words or re.search(rf"(?<!\w){re.escape(t.replace('-', ' '))}(?!\w)", folded)
+    }
     tags |= {INDUSTRY_WORDS[w] for w in words if w in INDUSTRY_WORDS}
     types = frozenset(t for pattern, t in TYPE_WORDS if pattern.search(text))
     return QueryContext(
@@ -220,9 +227,9 @@ def fuse(
 ) -> dict[int, tuple[float, float]]:
     """Combine cosine and BM25 scores per chunk: {chunk_id: (fused, cosine)}.
 
-    BM25 is scaled by its best score in this result so both live on 0..1. A chunk that only one
-    retriever found gets the other's weakest observed score, not zero, so one blind spot does
-    not sink it.
+    BM25 is scaled by its best score in this result so both live on 0..1. A chunk only BM25 found
+    gets the weakest cosine seen rather than zero, so a paraphrase-blind embedding does not sink
+    an exact term match; a chunk only the embedding found has no shared terms, so lexical 0.
     """
     dense_scores = dict(dense)
     lexical_scores = dict(lexical)
@@ -325,7 +332,7 @@ def explain(meta: AssetMeta, query: QueryContext, chunk_text: str = "") -> str:
         details.append("covers " + ", ".join(competitors))
     tags = [t for t in meta.tags if t in query.tags]
     if tags:
-        details.append(", ".join(tags[:2]))
+        details.append("tagged " + ", ".join(tags[:2]))
     if not details:
         terms = matched_terms(query.text, f"{meta.title} {' '.join(meta.tags)} {chunk_text}")
         if terms:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from content_store.stage import STAGE_SYNONYMS, Stage
 
-_STAGE_WORDS = "|".join(sorted(STAGE_SYNONYMS, key=len, reverse=True))
+# "top", "middle" and "bottom" name a stage only as "... of the funnel": "in the middle of a
+# reorg" is not a stage.
+_POSITIONS = {"top", "middle", "bottom"}
+_STAGE_WORDS = "|".join(sorted(set(STAGE_SYNONYMS) - _POSITIONS, key=len, reverse=True))
 # "they're in consideration", "at the decision stage", "evaluation phase", "stage: decision".
 # A bare "decision" is not enough: "decision maker" names a person, not a stage.
 _NAMED = [
@@ -18,6 +21,7 @@ _NAMED = [
     ),
     re.compile(rf"\b({_STAGE_WORDS})[\s-]+(?:stage|phase)\b", re.IGNORECASE),
     re.compile(rf"\bstage\s*[:=]?\s*({_STAGE_WORDS})\b", re.IGNORECASE),
+    re.compile(r"\b(top|middle|bottom)[\s-]+of[\s-]+(?:the[\s-]+)?funnel\b", re.IGNORECASE),
 ]
 
 # Cue phrases with weights. Decision cues are about buying; consideration about choosing;

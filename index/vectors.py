@@ -36,7 +36,10 @@ def _fsync_dir(directory: Path) -> None:
 
 
 class VectorIndex:
-    """A flat (exact) inner-product FAISS index whose rows are addressed by chunk id."""
+    """A flat (exact) inner-product FAISS index whose rows are addressed by chunk id.
+
+    Searches may run concurrently; add/remove must not overlap with anything else.
+    """
 
     def __init__(self, dim: int) -> None:
         if isinstance(dim, bool) or not isinstance(dim, int | np.integer) or dim < 1:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from index.chunking import chunk_text
@@ -39,7 +41,7 @@ def test_limits_overlap_and_coverage(max_words: int, overlap: int) -> None:
     chunks = chunk_text(TITLE, body, max_words=max_words, overlap=overlap)
     parts = passages(chunks)
     assert all(0 < len(p) <= max_words for p in parts)
-    for prev, nxt in zip(parts, parts[1:], strict=False):
+    for prev, nxt in itertools.pairwise(parts):
         if overlap:
             assert nxt[:overlap] == prev[-overlap:]
         assert len(nxt) > overlap  # every chunk brings something new

@@ -1,0 +1,104 @@
+"""The funnelbot command line, run in-process on the real model and database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str):
+    runner = CliRunner()
+    env = {"FUNNELBOT_HOME": str(tmp_path / "home"), "FUNNELBOT_DATABASE_URL": database_url}
+
+    def run(*args: str, stdin: str | None = None):
+        return runner.invoke(app, list(args), env=env, input=stdin)
+
+    return run
+
+
+def test_ingest_ask_log_and_stats(cli, library: Path) -> None:
+    ingested = cli("ingest", str(library))
+    assert ingested.exit_code == 0, ingested.output
+    assert "32 added" in ingested.output
+
+    asked = cli("ask", "prospect asked for our SOC 2 report", "--json")
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.stdout)
+    assert set(answer) >= {"question", "stage", "stage_source", "items", "latency_ms"}
+    assert answer["stage"] == "decision"
+    assert answer["items"][0]["id"] == "sec-security-whitepaper"
+    assert set(answer["items"][0]) == {"id", "title", "url", "type", "stages", "score", "reason"}
+
+    logged = cli("log", "--json", "--limit", "5")
+    rows = json.loads(logged.stdout)
+    assert [r["question"] for r in rows] == ["prospect asked for our SOC 2 report"]
+    assert rows[0]["source"] == "cli"
+    assert rows[0]["items"][0]["id"] == "sec-security-whitepaper"
+
+    stats = json.loads(cli("stats", "--json").stdout)
+    assert stats["questions"] == 1
+    assert any(a["item_id"] == "sec-security-whitepaper" for a in stats["most_surfaced"])
+    never = {item_id for item_id, _title in stats["never_surfaced"]}
+    assert "sec-security-whitepaper" not in never
+    assert len(never) == 32 - len(answer["items"])
+
+
+def test_ask_reads_questions_from_stdin_in_order(cli, library: Path) -> None:
+    cli("ingest", str(library))
+    questions = ["pricing for 40 stores", "", "why not spreadsheets?", "SOC 2 report"]
+
+    result = cli("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [q for q in questions if q]
+
+
+def test_strict_ingest_fails_on_a_bad_file_but_ingests_the_rest(cli, library: Path) -> None:
+    (library / "bad.md").write_text("no front matter here\n", encoding="utf-8")
+
+    lenient = cli("ingest", str(library))
+    strict = cli("ingest", "--strict", str(library))
+
+    assert lenient.exit_code == 0
+    assert "bad.md" in lenient.stderr
+    assert strict.exit_code == 1
+    assert "32 added" in lenient.stdout
+
+
+def test_prospect_set_then_show(cli) -> None:
+    assert cli("prospect", "set", "Acme", "evaluation").exit_code == 0
+    assert cli("prospect", "set", "ACME", "negotiation").exit_code == 0
+
+    shown = cli("prospect", "show", "acme")
+
+    assert shown.exit_code == 0
+    assert "Acme" in shown.stdout or "ACME" in shown.stdout
+    assert "decision stage" in shown.stdout
+    assert shown.stdout.count("consideration") == 1
+
+
+def test_bad_stage_is_a_clear_error(cli) -> None:
+    result = cli("prospect", "set", "Acme", "later")
+    assert result.exit_code == 2
+    assert "unknown stage 'later'" in result.stderr
+
+
+def test_eval_hybrid_beats_both_baselines(cli, library: Path) -> None:
+    cli("ingest", str(library))
+
+    result = cli("eval", str(EXAMPLES / "questions.jsonl"), "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    modes = report["modes"]
+    assert modes["hybrid"]["ndcg@5"] > modes["dense"]["ndcg@5"]
+    assert modes["hybrid"]["ndcg@5"] > modes["lexical"]["ndcg@5"]
+    assert report["unknown_ids"] == []

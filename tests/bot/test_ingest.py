@@ -1,0 +1,145 @@
+"""Incremental ingest against the real model, FAISS and database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.ingest import ingest
+from bot.recommend import Question, recommend
+from bot.services import Services
+from content_store.log import get_recommendation
+from content_store.models import Chunk, ContentItem, IndexRun
+
+PRICING = Path("pricing/pricing-sheet-2027.md")
+
+
+def _chunk_ids(services: Services) -> dict[str, set[int]]:
+    with services.sessions() as session:
+        rows = session.execute(select(Chunk.item_id, Chunk.id)).all()
+    ids: dict[str, set[int]] = {}
+    for item_id, chunk_id in rows:
+        ids.setdefault(item_id, set()).add(chunk_id)
+    return ids
+
+
+def test_first_ingest_adds_every_item_and_indexes_its_chunks(
+    services: Services, library: Path
+) -> None:
+    report = ingest(services, library)
+
+    assert report.counts["added"] == 32
+    assert report.problems == []
+    assert report.chunks_embedded >= 32
+    with services.sessions() as session:
+        assert session.scalar(select(func.count(Chunk.id))) == report.chunks_embedded
+    assert len(services.searcher()) == 32
+
+
+def test_unchanged_library_embeds_nothing(ingested: Services, library: Path) -> None:
+    before = _chunk_ids(ingested)
+
+    report = ingest(ingested, library)
+
+    assert report.counts == {"added": 0, "changed": 0, "removed": 0, "unchanged": 32, "failed": 0}
+    assert report.chunks_embedded == 0
+    assert _chunk_ids(ingested) == before
+
+
+def test_changed_item_is_reembedded_and_others_are_not(ingested: Services, library: Path) -> None:
+    before = _chunk_ids(ingested)
+    path = library / PRICING
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nNew for 2027: a hospital bundle.\n", encoding="utf-8"
+    )
+
+    report = ingest(ingested, library)
+
+    assert report.changed == ["price-tidewell-pricing-sheet"]
+    after = _chunk_ids(ingested)
+    assert after["price-tidewell-pricing-sheet"].isdisjoint(before["price-tidewell-pricing-sheet"])
+    assert {k: v for k, v in after.items() if k != "price-tidewell-pricing-sheet"} == {
+        k: v for k, v in before.items() if k != "price-tidewell-pricing-sheet"
+    }
+
+
+def test_removed_item_leaves_results_but_stays_in_the_log(
+    ingested: Services, library: Path
+) -> None:
+    question = "what is the price of Tidewell per location?"
+    first = recommend(ingested, Question(text=question))
+    assert "price-tidewell-pricing-sheet" in [i.asset_id for i in first.items]
+    (library / PRICING).unlink()
+
+    report = ingest(ingested, library)
+    second = recommend(ingested, Question(text=question))
+
+    assert report.removed == ["price-tidewell-pricing-sheet"]
+    assert "price-tidewell-pricing-sheet" not in [i.asset_id for i in second.items]
+    with ingested.sessions() as session:
+        item = session.get_one(ContentItem, "price-tidewell-pricing-sheet")
+        assert item.active is False
+        logged = get_recommendation(session, first.recommendation_id)
+        assert logged is not None
+        assert "price-tidewell-pricing-sheet" in [i.item_id for i in logged.items]
+
+
+def test_restored_file_comes_back(ingested: Services, library: Path) -> None:
+    saved = (library / PRICING).read_text(encoding="utf-8")
+    (library / PRICING).unlink()
+    ingest(ingested, library)
+    (library / PRICING).write_text(saved, encoding="utf-8")
+
+    report = ingest(ingested, library)
+
+    assert report.changed == ["price-tidewell-pricing-sheet"]
+    assert "price-tidewell-pricing-sheet" in ingested.searcher().assets
+
+
+def test_bad_file_is_reported_and_everything_else_ingests(
+    services: Services, library: Path
+) -> None:
+    (library / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    (library / "nostage.md").write_text(
+        "---\ntitle: A note\nstage: later\n---\nbody\n", encoding="utf-8"
+    )
+
+    report = ingest(services, library)
+
+    assert report.counts["added"] == 32
+    reasons = {p.path: p.reason for p in report.problems}
+    assert set(reasons) == {"broken.md", "nostage.md"}
+    assert "later" in reasons["nostage.md"]
+    assert report.counts["failed"] == 2
+
+
+def test_dry_run_changes_nothing(ingested: Services, library: Path) -> None:
+    (library / PRICING).unlink()
+
+    report = ingest(ingested, library, dry_run=True)
+
+    assert report.removed == ["price-tidewell-pricing-sheet"]
+    assert "price-tidewell-pricing-sheet" in ingested.searcher().assets
+    with ingested.sessions() as session:
+        assert session.get_one(ContentItem, "price-tidewell-pricing-sheet").active is True
+        assert session.scalar(select(func.count(IndexRun.id))) == 1
+
+
+def test_index_is_served_from_the_database_after_a_restart(
+    ingested: Services, library: Path, embedder: object
+) -> None:
+    from index.embedder import Embedder
+
+    assert isinstance(embedder, Embedder)
+    answer_before = recommend(ingested, Question(text="SOC 2 report"))
+    # A new process: same database and home, fresh services; the cache files are gone too.
+    import shutil
+
+    shutil.rmtree(ingested.settings.index_dir)
+    restarted = Services(ingested.settings, embedder=embedder)
+    try:
+        answer_after = recommend(restarted, Question(text="SOC 2 report"))
+    finally:
+        restarted.close()
+    assert [i.asset_id for i in answer_after.items] == [i.asset_id for i in answer_before.items]
