@@ -276,3 +276,23 @@ def run_eval(
         err.print(
             f"[yellow]warning:[/yellow] ids not in the index: {', '.join(report.unknown_ids)}"
         )
+
+
+@app.command()
+def serve(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve HTTP instead of Socket Mode.")
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 3000,
+    host: Annotated[str, typer.Option(help="Address to bind in HTTP mode.")] = "0.0.0.0",
+    threads: Annotated[int, typer.Option(min=1, max=64)] = 8,
+) -> None:
+    """Run the Slack bot: Socket Mode (no public URL needed) or HTTP (POST /slack/events)."""
+    from bot.slack.serve import serve_http, serve_socket_mode
+
+    logging.getLogger().setLevel(logging.INFO)
+    settings = Settings.from_env()
+    if http:
+        serve_http(settings, host=host, port=port, threads=threads)
+    else:
+        serve_socket_mode(settings)

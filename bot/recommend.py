@@ -42,6 +42,9 @@ class Question:
     thread_ts: str | None = None
     message_ts: str | None = None
     request_key: str | None = None  # Slack's event id: one answer per event, however often sent
+    # Earlier words of the conversation (a thread's first question): searched with the question,
+    # but the log keeps the question as asked.
+    context: str | None = None
 
 
 def recommend(services: Services, question: Question) -> Answer:
@@ -54,9 +57,10 @@ def recommend(services: Services, question: Question) -> Answer:
             f"the question is {len(text):,} characters; keep it under {MAX_QUESTION_CHARS:,}"
         )
     k = question.k or services.settings.top_k
-    prospect_name, decision = _decide_stage(services, question, text)
+    search_text = f"{question.context} {text}" if question.context else text
+    prospect_name, decision = _decide_stage(services, question, text, search_text)
     searcher = services.searcher()
-    ranked = searcher.search(text[:SEARCH_CHARS], stage=decision.stage, k=k)
+    ranked = searcher.search(search_text[:SEARCH_CHARS], stage=decision.stage, k=k)
     weak = not ranked or ranked[0].dense < services.settings.weak_match_threshold
     items = tuple(
         AnswerItem(
@@ -104,26 +108,32 @@ def recommend(services: Services, question: Question) -> Answer:
 
 
 def _decide_stage(
-    services: Services, question: Question, text: str
+    services: Services, question: Question, text: str, search_text: str
 ) -> tuple[str | None, StageDecision]:
-    """Stage by precedence: stated > stored for the prospect > inferred from the wording."""
+    """Stage by precedence: stated > stored for the prospect > inferred from the wording.
+
+    The question's own words come before its context: "anything for decision stage?" in a
+    thread that began "they're in evaluation" means decision.
+    """
     prospect_name = clean_prospect_name(question.prospect) if question.prospect else None
     if question.stage is not None:
         return prospect_name, StageDecision(question.stage, StageSource.STATED, 1.0)
-    named = stage_named_in(text)
+    named = stage_named_in(text) or (stage_named_in(question.context) if question.context else None)
     if named is not None:
         return prospect_name, StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
     with services.sessions() as session:
         prospect = (
             get_prospect(session, prospect_name)
             if prospect_name
-            else find_prospect_in_text(session, text)
+            else find_prospect_in_text(session, search_text)
         )
         if prospect is not None:
             return prospect.name, StageDecision(
                 Stage(prospect.stage), StageSource.PROSPECT, 1.0, cue=prospect.name
             )
     guess = infer_stage(text)
+    if guess.stage is None and question.context:
+        guess = infer_stage(search_text)
     if guess.stage is None:
         return prospect_name, StageDecision(None, StageSource.UNKNOWN, 0.0)
     return prospect_name, StageDecision(

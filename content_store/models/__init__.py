@@ -10,6 +10,7 @@ from content_store.models.recommendation import (
     Recommendation,
     RecommendationItem,
 )
+from content_store.models.slack_event import SlackEventClaim
 
 __all__ = [
     "Base",
@@ -23,4 +24,5 @@ __all__ = [
     "ProspectStageChange",
     "Recommendation",
     "RecommendationItem",
+    "SlackEventClaim",
 ]

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from domain objects to Slack message and view payloads."""

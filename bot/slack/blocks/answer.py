@@ -1,0 +1,87 @@
+"""An answer as a Slack message: stage and why, up to five assets, feedback buttons."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.answer import Answer, AnswerItem
+from bot.slack import ids
+from bot.slack.mrkdwn import escape, link, truncate
+
+QUESTION_CHARS = 500
+TITLE_CHARS = 200
+REASON_CHARS = 300
+WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
+
+
+def answer_text(answer: Answer) -> str:
+    """The notification/fallback text of an answer message."""
+    return truncate(f"Content for: {answer.question}", 150)
+
+
+def answer_blocks(
+    answer: Answer,
+    *,
+    shareable: bool = False,
+    shared_by: str | None = None,
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    asked = escape(truncate(answer.question, QUESTION_CHARS))
+    prospect = f"  ·  prospect *{escape(answer.prospect)}*" if answer.prospect else ""
+    blocks.append(_section(f"*You asked:* {asked}{prospect}"))
+    blocks.append(_context(f"Stage: {escape(answer.stage.explain())}"))
+    if answer.weak:
+        blocks.append(_section(f":warning: {WEAK_MATCH_TEXT}"))
+    if not answer.items:
+        blocks.append(_section("No content in the library matched. Try naming a topic or stage."))
+    for item in answer.items:
+        blocks.append(_item_section(answer.recommendation_id, item))
+    buttons = [
+        _button(":+1: Useful", ids.USEFUL, str(answer.recommendation_id)),
+        _button(":-1: Not useful", ids.NOT_USEFUL, str(answer.recommendation_id)),
+    ]
+    if shareable and answer.items:
+        buttons.append(
+            _button("Share in channel", ids.SHARE, str(answer.recommendation_id), primary=True)
+        )
+    blocks.append({"type": "actions", "block_id": "feedback", "elements": buttons})
+    footer = f"#{answer.recommendation_id}"
+    if shared_by:
+        footer = f"Shared by <@{escape(shared_by)}>  ·  {footer}"
+    blocks.append(_context(footer))
+    return blocks
+
+
+def _item_section(recommendation_id: int, item: AnswerItem) -> dict[str, Any]:
+    stages = "/".join(str(s) for s in item.stages) or "no stage"
+    text = (
+        f"{item.rank}. {link(item.url, truncate(item.title, TITLE_CHARS))}\n"
+        f"_{escape(item.type.replace('-', ' '))} · {stages}_ — "
+        f"{escape(truncate(item.reason, REASON_CHARS))}"
+    )
+    section = _section(text)
+    section["block_id"] = f"asset-{item.rank}"
+    value = json.dumps({"r": recommendation_id, "a": item.asset_id})
+    section["accessory"] = _button("Sent it", ids.SENT, value)
+    return section
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
+
+
+def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": truncate(label, 75), "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if primary:
+        button["style"] = "primary"
+    return button

@@ -1,0 +1,75 @@
+"""Answering a question asked in a conversation (a mention or a DM), once per Slack event."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.follow_up import read_follow_up
+from bot.recommend import Question, QuestionError, recommend
+from bot.services import Services
+from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.messages import USAGE, notice_blocks, usage_blocks
+from bot.slack.failures import reply_on_failure
+from bot.slack.mrkdwn import strip_mentions
+from content_store.event_claims import claim_event
+
+log = logging.getLogger(__name__)
+
+
+def answer_event(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    *,
+    source: str,
+) -> None:
+    """Reply with exactly one message: in the thread for a mention, in place for a DM."""
+    event_id = body.get("event_id")
+    if event_id and not claim_event(services.sessions, event_id):
+        log.info("event %s already taken up; redelivery ignored", event_id)
+        return
+    channel = event["channel"]
+    ts = event["ts"]
+    in_thread = event.get("thread_ts")
+    # Mentions are answered in a thread under the question; DMs in place unless in a thread.
+    reply_thread = in_thread or (ts if source == "mention" else None)
+    text = strip_mentions(event.get("text") or "")
+
+    def post(message: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        client.chat_postMessage(
+            channel=channel, thread_ts=reply_thread, text=message, blocks=blocks
+        )
+
+    if text.lower() in {"", "help", "?"}:
+        post(USAGE, usage_blocks())
+        return
+    with reply_on_failure(post, f"answering a {source}"):
+        follow_up = (
+            read_follow_up(services, channel_id=channel, thread_ts=in_thread, text=text)
+            if in_thread
+            else None
+        )
+        try:
+            answer = recommend(
+                services,
+                Question(
+                    text=text,
+                    source=source,
+                    asker=event.get("user"),
+                    team_id=body.get("team_id"),
+                    channel_id=channel,
+                    thread_ts=in_thread or ts,
+                    message_ts=ts,
+                    request_key=event_id,
+                    context=follow_up.context if follow_up else None,
+                    prospect=follow_up.prospect if follow_up else None,
+                ),
+            )
+        except QuestionError as error:
+            post(str(error), notice_blocks(str(error), emoji=":warning:"))
+            return
+        post(answer_text(answer), answer_blocks(answer))

@@ -1,0 +1,23 @@
+"""Action and view ids: shared by the blocks that carry them and the listeners that take them."""
+
+from __future__ import annotations
+
+USEFUL = "funnelbot.useful"
+NOT_USEFUL = "funnelbot.not_useful"
+SENT = "funnelbot.sent"
+SHARE = "funnelbot.share"
+NOT_USEFUL_REASON_VIEW = "funnelbot.not_useful_reason"
+
+REASON_BLOCK = "reason"
+REASON_ACTION = "reason_select"
+COMMENT_BLOCK = "comment"
+COMMENT_ACTION = "comment_input"
+
+ACTIONS = (USEFUL, NOT_USEFUL, SENT, SHARE)
+VIEWS = (NOT_USEFUL_REASON_VIEW,)
+
+# What the app listens to; manifest.yml must declare exactly these (a test checks both ways).
+CONTENT_COMMAND = "/content"
+PROSPECT_COMMAND = "/prospect"
+COMMANDS = (CONTENT_COMMAND, PROSPECT_COMMAND)
+BOT_EVENTS = ("app_mention", "message.im")

@@ -1,0 +1,55 @@
+""" "Share in channel": post the asker's private answer for everyone in the channel."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.feedback import FeedbackError, give_feedback
+from bot.logged_answer import load_answer
+from bot.services import Services
+from bot.slack import ids
+from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.client import respond
+from bot.slack.failures import reply_on_failure
+from bot.slack.listeners.actions.feedback import REFUSED
+from bot.slack.listeners.actions.payload import confirm, recommendation_id
+from content_store.models import FeedbackKind
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(ids.SHARE)
+    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        with reply_on_failure(lambda msg: confirm(body, msg), "sharing an answer"):
+            try:
+                rec = recommendation_id(action)
+                answer = load_answer(services, rec)
+                if answer is None:
+                    raise FeedbackError(f"there is no answer #{rec}")
+                give_feedback(services, rec, FeedbackKind.SHARED, user=user)
+            except FeedbackError:
+                confirm(body, REFUSED)
+                return
+            blocks = answer_blocks(answer, shared_by=user)
+            channel = str((body.get("channel") or {}).get("id") or "")
+            try:
+                client.chat_postMessage(channel=channel, text=answer_text(answer), blocks=blocks)
+            except SlackApiError as error:
+                # The bot is not in that channel: Slack still lets the rep post it there.
+                log.info("chat.postMessage refused (%s); sharing via response_url", error)
+                respond(
+                    body["response_url"],
+                    response_type="in_channel",
+                    replace_original=False,
+                    text=answer_text(answer),
+                    blocks=blocks,
+                )
+            confirm(body, "Shared in the channel.")

@@ -1,0 +1,12 @@
+"""Modal submissions."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack.listeners.views import not_useful_reason
+
+
+def register(app: App, services: Services) -> None:
+    not_useful_reason.register(app, services)

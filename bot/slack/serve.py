@@ -1,0 +1,62 @@
+"""Running the bot: Socket Mode, or HTTP behind gunicorn (not bolt's development server)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_http_app(settings: Settings) -> Any:
+    """The WSGI callable: the model and the index load in the background; /healthz tells when."""
+    from bot.services import Services
+    from bot.slack.app import create_app
+    from bot.slack.wsgi import FunnelbotWSGI
+
+    services = Services(settings)
+    app = create_app(settings, services)
+    return FunnelbotWSGI(app, warm_up=services.warm_up)
+
+
+def serve_http(settings: Settings, *, host: str, port: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    settings.require_slack(socket_mode=False)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                # One process holds one copy of the model; threads serve concurrent requests.
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": threads,
+                "timeout": 60,
+                "graceful_timeout": 30,
+                "accesslog": None,
+                "loglevel": "warning",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return build_http_app(settings)
+
+    Server().run()
+
+
+def serve_socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.services import Services
+    from bot.slack.app import create_app
+
+    settings.require_slack(socket_mode=True)
+    services = Services(settings)
+    services.warm_up()
+    app = create_app(settings, services, socket_mode=True)
+    log.info("connecting to Slack over Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token).start()
