@@ -27,23 +27,26 @@ app = typer.Typer(
 prospect_app = typer.Typer(help="Store and show a prospect's buyer-journey stage.")
 app.add_typer(prospect_app, name="prospect")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+def _settings() -> Settings:
     try:
-        app()
+        return Settings.from_env()
     except SettingsError as error:
-        err.print(f"[red]error:[/red] {error}")
-        sys.exit(2)
+        raise _fail(str(error)) from None
 
 
 def _services() -> Services:
     # Imported here so `funnelbot --help` does not load torch.
     from bot.services import Services
 
-    return Services(Settings.from_env())
+    return Services(_settings())
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -291,8 +294,16 @@ def serve(
     from bot.slack.serve import serve_http, serve_socket_mode
 
     logging.getLogger().setLevel(logging.INFO)
-    settings = Settings.from_env()
+    settings = _settings()
+    try:
+        settings.require_slack(socket_mode=not http)
+    except SettingsError as error:
+        raise _fail(str(error)) from None
     if http:
         serve_http(settings, host=host, port=port, threads=threads)
     else:
         serve_socket_mode(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -20,4 +20,4 @@ VIEWS = (NOT_USEFUL_REASON_VIEW,)
 CONTENT_COMMAND = "/content"
 PROSPECT_COMMAND = "/prospect"
 COMMANDS = (CONTENT_COMMAND, PROSPECT_COMMAND)
-BOT_EVENTS = ("app_mention", "message.im")
+BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
