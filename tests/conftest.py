@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Integer, text
 
 from bot.services import Services
 from bot.settings import Settings
 from content_store.db import make_engine
+from content_store.models import Base
 from index.embedder import Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -70,9 +73,67 @@ def library(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def ingested(services: Services, library: Path) -> Services:
+@dataclass(frozen=True)
+class SampleTemplate:
+    """The sample library ingested once: its index files and every database row."""
+
+    home: Path
+    rows: dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def sample_template(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[SampleTemplate]:
+    """Embedding the library is most of a test's cost, so it is done once per session.
+
+    Tests start from a copy of the rows and index files an ingest left: the very state
+    `funnelbot ingest` produces, on which they then run the real code.
+    """
     from bot.ingest import ingest
 
-    ingest(services, library)
+    home = tmp_path_factory.mktemp("sample") / "home"
+    url = TEST_DATABASE_URL or f"sqlite:///{home.parent / 'template.db'}"
+    if TEST_DATABASE_URL:
+        engine = make_engine(url)
+        reset_database(engine)
+        engine.dispose()
+    template = Services(Settings(home=home, database_url=url), embedder=embedder)
+    ingest(template, EXAMPLES / "content")
+    with template.engine.connect() as connection:
+        rows = {
+            table.name: [dict(r) for r in connection.execute(table.select()).mappings()]
+            for table in Base.metadata.sorted_tables
+        }
+    template.close()
+    yield SampleTemplate(home=home, rows=rows)
+
+
+def start_ingested(settings: Settings, embedder: Embedder, template: SampleTemplate) -> Services:
+    """Services over a database holding the sample library, as `funnelbot ingest` leaves it."""
+    services = Services(settings, embedder=embedder)  # creates the schema
+    with services.engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            if template.rows[table.name]:
+                connection.execute(table.insert(), template.rows[table.name])
+        if connection.dialect.name == "postgresql":
+            # Rows came with their ids: move each id sequence past them.
+            for table in Base.metadata.sorted_tables:
+                if "id" in table.c and isinstance(table.c.id.type, Integer):
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                        )
+                    )
+    shutil.copytree(template.home / "index", settings.index_dir)
     return services
+
+
+@pytest.fixture
+def ingested(
+    settings: Settings, embedder: Embedder, sample_template: SampleTemplate
+) -> Iterator[Services]:
+    services = start_ingested(settings, embedder, sample_template)
+    yield services
+    services.close()

@@ -14,4 +14,6 @@ class SlackEventClaim(Base):
     __tablename__ = "slack_event_claims"
 
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

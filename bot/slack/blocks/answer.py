@@ -10,7 +10,7 @@ from bot.slack import ids
 from bot.slack.mrkdwn import escape, link, truncate
 
 QUESTION_CHARS = 500
-TITLE_CHARS = 200
+TITLE_CHARS = 1000
 REASON_CHARS = 300
 WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
 

@@ -11,12 +11,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from bot.ingest import ingest
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.wsgi import FunnelbotWSGI
 from index.embedder import Embedder
+from tests.conftest import SampleTemplate, start_ingested
 from tests.slack_support import BOT_TOKEN, FakeSlack, SlackSender
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
@@ -63,10 +63,12 @@ def slack_settings(tmp_path: Path, database_url: str, fake_slack: FakeSlack) -> 
 
 @pytest.fixture
 def slack_bot(
-    slack_settings: Settings, embedder: Embedder, fake_slack: FakeSlack, library: Path
+    slack_settings: Settings,
+    embedder: Embedder,
+    fake_slack: FakeSlack,
+    sample_template: SampleTemplate,
 ) -> Iterator[SlackBot]:
-    services = Services(slack_settings, embedder=embedder)
-    ingest(services, library)
+    services = start_ingested(slack_settings, embedder, sample_template)
     wsgi = FunnelbotWSGI(create_app(slack_settings, services), warm_up=services.warm_up)
     assert wsgi.wait_ready(60)
     server = make_server(

@@ -17,12 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.ingest import ingest
-from bot.services import Services
 from bot.settings import Settings
 from bot.slack import ids
 from index.embedder import Embedder
 from tests.bot.slack.conftest import SIGNING_SECRET
+from tests.conftest import SampleTemplate, start_ingested
 from tests.slack_support import BOT_TOKEN, FakeSlack, SlackSender, slash_command
 
 
@@ -44,11 +43,12 @@ def _get(url: str) -> int:
 
 @pytest.fixture
 def server(
-    slack_settings: Settings, embedder: Embedder, fake_slack: FakeSlack, library: Path
+    slack_settings: Settings,
+    embedder: Embedder,
+    fake_slack: FakeSlack,
+    sample_template: SampleTemplate,
 ) -> Iterator[str]:
-    services = Services(slack_settings, embedder=embedder)
-    ingest(services, library)
-    services.close()
+    start_ingested(slack_settings, embedder, sample_template).close()
     port = _free_port()
     env = {
         **os.environ,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 
 import pytest
@@ -38,10 +39,18 @@ def test_unsigned_or_stale_requests_get_401_and_have_no_effect(
     assert recommendations(slack_bot.services) == []
 
 
-def test_oversized_body_is_refused_before_parsing(slack_bot: SlackBot) -> None:
-    body = b"payload=" + b"x" * 1_100_000
-    status, _, _ = slack_bot.sender.post(body, "application/x-www-form-urlencoded")
-    assert status == 413
+def test_oversized_body_is_refused_before_it_is_read(slack_bot: SlackBot) -> None:
+    host, port = slack_bot.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection.putrequest("POST", "/slack/events")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", "5000000")
+    connection.endheaders()  # the body is never sent: the answer must not wait for it
+
+    response = connection.getresponse()
+
+    assert response.status == 413
+    connection.close()
     assert recommendations(slack_bot.services) == []
 
 
