@@ -61,8 +61,24 @@ def ingest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
 ) -> None:
     """Read a content library and index what is new or changed."""
+    _index_library(directory, strict=strict, dry_run=dry_run)
+
+
+@app.command("reindex")
+def reindex_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
+) -> None:
+    """Refresh the index from FUNNELBOT_CONTENT_DIR (for cron); one run at a time."""
+    directory = _settings().content_dir
+    if directory is None:
+        raise _fail("FUNNELBOT_CONTENT_DIR is not set: name the content library folder")
+    _index_library(directory, strict=strict, dry_run=dry_run)
+
+
+def _index_library(directory: Path, *, strict: bool, dry_run: bool) -> None:
     from bot.ingest import IngestProgress
-    from bot.ingest import ingest as run_ingest
+    from bot.reindex import ReindexBusy, reindex
 
     if not directory.is_dir():
         raise _fail(f"{directory} is not a folder")
@@ -82,7 +98,17 @@ def ingest(
             on_embed_start=lambda total: bar.update(embedding, total=total, visible=True),
             on_embedded=lambda done: bar.update(embedding, completed=done),
         )
-        report = run_ingest(services, directory, dry_run=dry_run, progress=progress)
+        try:
+            report = reindex(
+                services,
+                directory,
+                started_by="cli",
+                trigger="cli",
+                dry_run=dry_run,
+                progress=progress,
+            )
+        except ReindexBusy as busy:
+            raise _fail(f"not started: {busy}", 1) from None
     out.print(report.summary(), highlight=False)
     for problem in report.problems:
         err.print(f"[yellow]warning:[/yellow] {problem.path}: {problem.reason}", highlight=False)

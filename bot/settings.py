@@ -29,8 +29,11 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
-    marketing_channel: str | None = None
-    admins: frozenset[str] = frozenset()
+    marketing_channel: str | None = None  # channel id where each answer becomes a thread
+    marketers: frozenset[str] = frozenset()  # user ids who see the marketing Home tab
+    admins: frozenset[str] = frozenset()  # user ids allowed to /reindex, whatever Slack says
+    digest_cron: str | None = None  # e.g. "0 9 * * MON": post the weekly digest
+    reindex_cron: str | None = None  # e.g. "0 2 * * *": reindex FUNNELBOT_CONTENT_DIR
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -62,7 +65,10 @@ class Settings:
             slack_app_token=text("SLACK_APP_TOKEN"),
             slack_api_url=text("SLACK_API_URL"),
             marketing_channel=text("FUNNELBOT_MARKETING_CHANNEL"),
-            admins=frozenset(re.split(r"[\s,]+", text("FUNNELBOT_ADMINS") or "")) - {""},
+            marketers=_ids(text("FUNNELBOT_MARKETERS")),
+            admins=_ids(text("FUNNELBOT_ADMINS")),
+            digest_cron=_cron(text("FUNNELBOT_DIGEST_CRON"), "FUNNELBOT_DIGEST_CRON"),
+            reindex_cron=_cron(text("FUNNELBOT_REINDEX_CRON"), "FUNNELBOT_REINDEX_CRON"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -89,6 +95,20 @@ class Settings:
                 raise SettingsError("SLACK_SIGNING_SECRET is malformed: expected a hex string")
         if self.slack_api_url and not re.match(r"https?://", self.slack_api_url):
             raise SettingsError("SLACK_API_URL is malformed: expected an http(s):// URL")
+
+
+def _ids(raw: str | None) -> frozenset[str]:
+    return frozenset(re.split(r"[\s,]+", raw or "")) - {""}
+
+
+def _cron(raw: str | None, name: str) -> str | None:
+    if raw is None:
+        return None
+    from croniter import croniter
+
+    if not croniter.is_valid(raw):
+        raise SettingsError(f"{name} must be a cron expression like '0 9 * * MON', got {raw!r}")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

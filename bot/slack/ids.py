@@ -19,5 +19,13 @@ VIEWS = (NOT_USEFUL_REASON_VIEW,)
 # What the app listens to; manifest.yml must declare exactly these (a test checks both ways).
 CONTENT_COMMAND = "/content"
 PROSPECT_COMMAND = "/prospect"
-COMMANDS = (CONTENT_COMMAND, PROSPECT_COMMAND)
-BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
+CONTENT_STATS_COMMAND = "/content-stats"
+REINDEX_COMMAND = "/reindex"
+COMMANDS = (CONTENT_COMMAND, PROSPECT_COMMAND, CONTENT_STATS_COMMAND, REINDEX_COMMAND)
+BOT_EVENTS = (
+    "app_home_opened",
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+)

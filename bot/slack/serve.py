@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 log = logging.getLogger(__name__)
+
+
+def start_background(services: Services) -> None:
+    """What a serving process runs beside the listeners: start-up checks and cron jobs."""
+    from bot.jobs import scheduled_jobs
+    from bot.reindex import mark_abandoned_runs
+    from bot.schedule import Scheduler
+
+    mark_abandoned_runs(services)
+    Scheduler(services, scheduled_jobs(services)).start()
 
 
 def build_http_app(settings: Settings) -> Any:
@@ -18,6 +31,7 @@ def build_http_app(settings: Settings) -> Any:
 
     services = Services(settings)
     app = create_app(settings, services)
+    start_background(services)
     return FunnelbotWSGI(app, warm_up=services.warm_up)
 
 
@@ -58,5 +72,6 @@ def serve_socket_mode(settings: Settings) -> None:
     services = Services(settings)
     services.warm_up()
     app = create_app(settings, services, socket_mode=True)
+    start_background(services)
     log.info("connecting to Slack over Socket Mode")
     SocketModeHandler(app, settings.slack_app_token).start()

@@ -3,6 +3,7 @@
 from content_store.models.base import Base
 from content_store.models.content import Chunk, ContentItem
 from content_store.models.index_run import IndexRun, IndexRunStatus
+from content_store.models.lease import Lease
 from content_store.models.prospect import Prospect, ProspectStageChange
 from content_store.models.recommendation import (
     Feedback,
@@ -20,6 +21,7 @@ __all__ = [
     "FeedbackKind",
     "IndexRun",
     "IndexRunStatus",
+    "Lease",
     "Prospect",
     "ProspectStageChange",
     "Recommendation",

@@ -25,6 +25,7 @@ class FeedbackKind(StrEnum):
     NOT_USEFUL = "not_useful"
     SENT = "sent"
     SHARED = "shared"
+    MARKETING_SUGGESTION = "marketing_suggestion"  # a marketer's reply relayed to the rep
 
 
 class Recommendation(Base):

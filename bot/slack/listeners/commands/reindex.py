@@ -1,0 +1,140 @@
+"""`/reindex [status | dry-run]`: admins refresh the content index from Slack."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.ingest import IngestProgress
+from bot.reindex import ReindexBusy, last_run, reindex, running
+from bot.services import Services
+from bot.slack import ids
+from bot.slack.admins import AdminCheck
+from bot.slack.blocks.messages import notice_blocks
+from bot.slack.blocks.reindex import (
+    failure_text,
+    progress_text,
+    status_blocks,
+    summary_blocks,
+    summary_text,
+)
+from bot.slack.client import respond
+from bot.slack.failures import reply_on_failure
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "Usage: `/reindex` refreshes the index, `/reindex status` shows the last run, "
+    "`/reindex dry-run` shows what would change."
+)
+REFUSED = "Only funnelbot admins can reindex. Ask an admin, or a workspace admin, to run it."
+# chat.update at most this often: enough to see it move, far under Slack's rate limits.
+PROGRESS_SECONDS = 2.0
+
+
+class ProgressMessage:
+    """One message in the admin's DM with the bot, edited as the run goes."""
+
+    def __init__(self, client: WebClient, user: str) -> None:
+        self._client = client
+        posted = client.chat_postMessage(channel=user, text=progress_text(0, 0, None, 0))
+        self.channel = str(posted["channel"])
+        self.ts = str(posted["ts"])
+        self._started = time.monotonic()
+        self._last = 0.0
+        self._files = 0
+        self._embedded = 0
+        self._total: int | None = None
+        self._lock = threading.Lock()
+
+    def callbacks(self) -> IngestProgress:
+        return IngestProgress(
+            on_file=lambda _path: self._update(files=1),
+            on_embed_start=lambda total: self._update(total=total, force=True),
+            on_embedded=lambda done: self._update(embedded=done),
+        )
+
+    def _update(
+        self, *, files: int = 0, embedded: int | None = None, total: int | None = None,
+        force: bool = False,
+    ) -> None:  # fmt: skip
+        with self._lock:
+            self._files += files
+            if embedded is not None:
+                self._embedded = embedded
+            if total is not None:
+                self._total = total
+            now = time.monotonic()
+            if not force and now - self._last < PROGRESS_SECONDS:
+                return
+            self._last = now
+            text = progress_text(self._files, self._embedded, self._total, now - self._started)
+        self._client.chat_update(channel=self.channel, ts=self.ts, text=text)
+
+    def finish(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        self._client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
+
+
+def register(app: App, services: Services) -> None:
+    admins = AdminCheck(services.settings, app.client)
+
+    @app.command(ids.REINDEX_COMMAND)
+    def reindex_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        user = command["user_id"]
+        text = (command.get("text") or "").strip().lower()
+        if not admins.is_admin(user):
+            log.warning("refused /reindex %r from %s: not an admin", text, user)
+            ack(text=REFUSED, blocks=notice_blocks(REFUSED, emoji=":lock:"))
+            return
+        if text == "status":
+            lease = running(services)
+            since = str(ReindexBusy(lease)).capitalize() if lease else None
+            ack(text="Reindex status", blocks=status_blocks(last_run(services), since))
+            return
+        if text not in ("", "dry-run", "dryrun", "--dry-run"):
+            ack(text=USAGE, blocks=notice_blocks(USAGE))
+            return
+        content_dir = services.settings.content_dir
+        if content_dir is None:
+            message = "FUNNELBOT_CONTENT_DIR is not set, so there is no library to reindex."
+            ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
+            return
+        dry_run = text != ""
+        lease = running(services)
+        if lease is not None and not dry_run:
+            message = f"Not started: {ReindexBusy(lease)}. `/reindex status` shows the last run."
+            ack(text=message, blocks=notice_blocks(message))
+            return
+        if dry_run:
+            ack(text="Checking what would change…")
+            url = command["response_url"]
+            with reply_on_failure(lambda msg: respond(url, text=msg), "a reindex dry run"):
+                report = reindex(
+                    services, content_dir, started_by=user, trigger="slack", dry_run=True
+                )
+                respond(url, text=summary_text(report), blocks=summary_blocks(report))
+            return
+        ack(text="Reindex started: I'm keeping a progress message up to date in our DM.")
+        progress = ProgressMessage(client, user)
+        with reply_on_failure(progress.finish, "a reindex"):
+            try:
+                report = reindex(
+                    services,
+                    content_dir,
+                    started_by=user,
+                    trigger="slack",
+                    progress=progress.callbacks(),
+                )
+            except ReindexBusy as busy:
+                progress.finish(f"Not started: {busy}.")
+                return
+            except Exception as error:
+                log.exception("reindex failed")
+                progress.finish(failure_text(f"{type(error).__name__}: {error}"))
+                return
+            progress.finish(summary_text(report), summary_blocks(report))
