@@ -111,7 +111,8 @@ def register(app: App, services: Services) -> None:
             ack(text=message, blocks=notice_blocks(message))
             return
         if dry_run:
-            ack(text="Checking what would change…")
+            checking = "Checking what would change…"
+            ack(text=checking, blocks=notice_blocks(checking))
             url = command["response_url"]
             with reply_on_failure(lambda msg: respond(url, text=msg), "a reindex dry run"):
                 report = reindex(
@@ -119,7 +120,8 @@ def register(app: App, services: Services) -> None:
                 )
                 respond(url, text=summary_text(report), blocks=summary_blocks(report))
             return
-        ack(text="Reindex started: I'm keeping a progress message up to date in our DM.")
+        started = "Reindex started: I'm keeping a progress message up to date in our DM."
+        ack(text=started, blocks=notice_blocks(started, emoji=":arrows_counterclockwise:"))
         progress = ProgressMessage(client, user)
         with reply_on_failure(progress.finish, "a reindex"):
             try:
