@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.marketing import queue_feedback_reply, queue_reason_reply
 from bot.services import Services
 from content_store.db import transaction
 from content_store.log import get_recommendation, record_feedback
@@ -44,6 +45,7 @@ def give_feedback(
             item = session.get(ContentItem, asset_id)
             title = item.title if item else asset_id
         row = record_feedback(session, recommendation_id, kind, user=user, item_id=asset_id)
+        queue_feedback_reply(session, services.settings, row)
         return RecordedFeedback(row.id, recommendation_id, kind, asset_id, title)
 
 
@@ -59,3 +61,4 @@ def add_reason(
             raise FeedbackError("that feedback is not yours to explain")
         row.reason = reason
         row.comment = (comment or "").strip()[:2000] or None
+        queue_reason_reply(session, services.settings, row)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
+from bot.marketing import queue_answer_post
 from bot.services import Services
 from content_store.db import transaction
 from content_store.log import LoggedItem, NewRecommendation, find_by_request_key
@@ -144,7 +145,10 @@ def _decide_stage(
 def _write_log(services: Services, entry: NewRecommendation) -> int:
     try:
         with transaction(services.sessions) as session:
-            return log_recommendation(session, entry).id
+            row = log_recommendation(session, entry)
+            # One transaction: marketing hears of an answer if, and only if, it is logged.
+            queue_answer_post(session, services.settings, row)
+            return row.id
     except IntegrityError:
         # The same Slack event arrived twice at once: the first writer's row is the answer.
         if entry.request_key is None:

@@ -30,7 +30,8 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
-def make_web_client(settings: Settings) -> WebClient:
+def make_web_client(settings: Settings, *, retries: bool = True) -> WebClient:
+    """The bot's client; `retries=False` for a caller that schedules its own (the outbox)."""
     base_url = settings.slack_api_url or SLACK_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -38,7 +39,7 @@ def make_web_client(settings: Settings) -> WebClient:
         token=settings.slack_bot_token,
         base_url=base_url,
         timeout=10,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers() if retries else [],
     )
 
 

@@ -14,13 +14,18 @@ log = logging.getLogger(__name__)
 
 
 def start_background(services: Services) -> None:
-    """What a serving process runs beside the listeners: start-up checks and cron jobs."""
+    """What a serving process runs beside the listeners: start-up checks, cron jobs, the outbox."""
     from bot.jobs import scheduled_jobs
     from bot.reindex import mark_abandoned_runs
     from bot.schedule import Scheduler
+    from bot.slack.client import make_web_client
+    from bot.slack.outbox_worker import OutboxWorker
 
     mark_abandoned_runs(services)
     Scheduler(services, scheduled_jobs(services)).start()
+    if services.settings.marketing_channel:
+        client = make_web_client(services.settings, retries=False)
+        OutboxWorker(services.sessions, client).start()
 
 
 def build_http_app(settings: Settings) -> Any:

@@ -4,6 +4,12 @@ from content_store.models.base import Base
 from content_store.models.content import Chunk, ContentItem
 from content_store.models.index_run import IndexRun, IndexRunStatus
 from content_store.models.lease import Lease
+from content_store.models.marketing import (
+    MarketingThread,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 from content_store.models.prospect import Prospect, ProspectStageChange
 from content_store.models.recommendation import (
     Feedback,
@@ -22,6 +28,10 @@ __all__ = [
     "IndexRun",
     "IndexRunStatus",
     "Lease",
+    "MarketingThread",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Prospect",
     "ProspectStageChange",
     "Recommendation",

@@ -89,6 +89,10 @@ def test_every_declared_command_and_event_is_handled(slack_bot: SlackBot) -> Non
         "app_home_opened": app_home_opened("U1"),
         "app_mention": app_mention("<@UBOT> help", user="U1", channel="C1", ts="1.1"),
         "message.im": dm_message("help", user="U1", ts="1.2"),
+        "message.channels": dm_message("hi", user="U1", ts="1.4")
+        | {"channel_type": "channel", "channel": "C1"},
+        "message.groups": dm_message("hi", user="U1", ts="1.5")
+        | {"channel_type": "group", "channel": "G1"},
     }
     assert set(events) == set(ids.BOT_EVENTS)
     for n, (name, event) in enumerate(events.items()):

@@ -1,14 +1,14 @@
-"""Events: mentions and direct messages."""
+"""Events: the Home tab, mentions, and messages (DMs, replies in marketing threads)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.events import app_home, direct_message, mention
+from bot.slack.listeners.events import app_home, mention, message
 
 
 def register(app: App, services: Services) -> None:
     app_home.register(app, services)
     mention.register(app, services)
-    direct_message.register(app, services)
+    message.register(app, services)

@@ -1,0 +1,45 @@
+"""`message` events: a DM to the bot is a question; a reply in a marketing thread may suggest an
+asset to the rep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.marketing import relay_suggestion
+from bot.services import Services
+from bot.slack.conversation import answer_event
+
+# A reply also sent to the channel is still a reply; other subtypes are edits, joins, bot posts.
+PERSON_SUBTYPES = (None, "thread_broadcast")
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("message")
+    def message(
+        body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user = event.get("user")
+        if event.get("bot_id") or not user or user == context.bot_user_id:
+            return
+        if event.get("channel_type") == "im":
+            if not event.get("subtype"):
+                answer_event(services, client, body, event, source="dm")
+            return
+        thread_ts = event.get("thread_ts")
+        if (
+            event.get("subtype") in PERSON_SUBTYPES
+            and event.get("channel") == services.settings.marketing_channel
+            and thread_ts
+            and thread_ts != event.get("ts")
+        ):
+            relay_suggestion(
+                services,
+                channel=event["channel"],
+                thread_ts=thread_ts,
+                marketer=user,
+                text=event.get("text") or "",
+                event_id=body.get("event_id"),
+            )
