@@ -12,24 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from benchmarks.core import percentile
+from benchmarks.serving import SECRET, serve_http
 from bot.ingest import ingest
 from bot.services import Services
 from bot.settings import Settings
-from tests.slack_support import BOT_TOKEN, FakeSlack, SlackSender, slash_command
+from tests.slack_support import FakeSlack, SlackSender, slash_command
 
-SECRET = "0123456789abcdef0123456789abcdef"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 QUESTIONS = [
     "prospect asked for our SOC 2 report",
@@ -38,14 +32,6 @@ QUESTIONS = [
     "CFO wants to see the numbers before signing",
     "they're in evaluation, need a logistics case study",
 ]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def main() -> None:
@@ -58,52 +44,25 @@ def main() -> None:
     services = Services(Settings(home=home))
     ingest(services, EXAMPLES / "content")
     services.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-
-    with FakeSlack() as fake:
-        env = {
-            **os.environ,
-            "FUNNELBOT_HOME": str(home),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.base_url,
-        }
-        started = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            while not _healthy(base + "/healthz"):
-                if server.poll() is not None:
-                    raise SystemExit("server exited before it was ready")
-                time.sleep(0.1)
-            ready_s = time.perf_counter() - started
-            sender = SlackSender(base + "/slack/events", SECRET)
-            acks: list[float] = []
-            answers: list[float] = []
-            for n in range(args.requests):
-                token = f"b{n}"
-                sent_at = time.time()
-                status, _, elapsed = sender.post(
-                    *slash_command(
-                        "/content",
-                        QUESTIONS[n % len(QUESTIONS)],
-                        response_url=fake.response_url(token),
-                    )
+    with FakeSlack() as fake, serve_http(home=home, slack_api_url=fake.base_url) as server:
+        ready_s = server.ready_s
+        sender = SlackSender(server.url + "/slack/events", SECRET)
+        acks: list[float] = []
+        answers: list[float] = []
+        for n in range(args.requests):
+            sent_at = time.time()
+            status, _, elapsed = sender.post(
+                *slash_command(
+                    "/content",
+                    QUESTIONS[n % len(QUESTIONS)],
+                    response_url=fake.response_url(f"b{n}"),
                 )
-                if status != 200:
-                    raise SystemExit(f"request {n} answered HTTP {status}")
-                acks.append(elapsed * 1000)
-                reply = fake.wait_for("response_url", count=n + 1, timeout=10)[-1]
-                answers.append((reply.at - sent_at) * 1000)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            )
+            if status != 200:
+                raise SystemExit(f"request {n} answered HTTP {status}")
+            acks.append(elapsed * 1000)
+            reply = fake.wait_for("response_url", count=n + 1, timeout=10)[-1]
+            answers.append((reply.at - sent_at) * 1000)
 
     result = {
         "cores": os.cpu_count(),
