@@ -25,6 +25,11 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     ready_s: float
 
+    def kill_hard(self) -> None:
+        """SIGKILL the master and its workers at once, as a crash or an OOM kill would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -62,6 +67,7 @@ def serve_http(
         [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
          "--port", str(port), "--threads", str(threads)],
         env=env,
+        start_new_session=True,  # its own process group: a hard kill takes the workers too
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -79,5 +85,5 @@ def serve_http(
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

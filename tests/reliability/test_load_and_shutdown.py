@@ -72,3 +72,42 @@ def test_sigterm_finishes_the_answers_already_acknowledged(
     with services.sessions() as session:
         assert session.scalar(select(func.count(Recommendation.id))) == 12
     services.close()
+
+
+def test_sigkill_mid_answer_leaves_nothing_half_written(
+    tmp_path: Path, database_url: str, embedder: Embedder, sample_template: SampleTemplate
+) -> None:
+    from sqlalchemy.orm import selectinload
+
+    from bot.services import Services
+
+    home = _ingested_home(tmp_path, database_url, embedder, sample_template)
+    with (
+        FakeSlack() as fake,
+        serve_http(home=home, slack_api_url=fake.base_url, database_url=database_url) as server,
+    ):
+        sender = SlackSender(server.url + "/slack/events", SECRET)
+        askers = [
+            threading.Thread(
+                target=sender.post,
+                args=slash_command(
+                    "/content", f"pricing sheet #{n}", response_url=fake.response_url(str(n))
+                ),
+            )
+            for n in range(10)
+        ]
+        for t in askers:
+            t.start()
+        for t in askers:
+            t.join()
+        server.kill_hard()
+
+    # A restart on the same database: every logged answer is whole, with all its items.
+    services = Services(Settings(home=home, database_url=database_url))
+    with services.sessions() as session:
+        rows = session.scalars(
+            select(Recommendation).options(selectinload(Recommendation.items))
+        ).all()
+        assert all(len(r.items) == 5 for r in rows)
+        assert len(rows) <= 10
+    services.close()
