@@ -40,7 +40,7 @@ def full_reindex_under_questions(services: Services, library: Path) -> dict[str,
             except Exception as error:  # counted, not raised: the figure is the count
                 failures.append(f"{type(error).__name__}: {error}")
             n += 1
-            time.sleep(0.05)
+            time.sleep(0.5)  # a steady stream, not a load test: ~2 questions a second
 
     asker = threading.Thread(target=stream)
     asker.start()
