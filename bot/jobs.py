@@ -25,4 +25,17 @@ def scheduled_jobs(services: Services) -> list[CronJob]:
                 log.info("scheduled reindex skipped: %s", busy)
 
         jobs.append(CronJob("reindex", settings.reindex_cron, nightly_reindex))
+    channel = settings.marketing_channel
+    if settings.digest_cron and channel is None:
+        log.warning("FUNNELBOT_DIGEST_CRON is set without FUNNELBOT_MARKETING_CHANNEL: no digest")
+    elif settings.digest_cron and channel is not None:
+
+        def weekly_digest() -> None:
+            from bot.slack.client import make_web_client
+            from bot.slack.digest import post_digest
+
+            post_digest(services, make_web_client(settings), channel)
+            log.info("posted the weekly digest to %s", channel)
+
+        jobs.append(CronJob("digest", settings.digest_cron, weekly_digest))
     return jobs

@@ -1,15 +1,23 @@
-"""Usage statistics from the log: what sales uses, ignores and lacks."""
+"""Usage statistics from the log: what sales uses, ignores and lacks.
+
+Every windowed query is bounded by the window's answers (see content_store.windows) and
+aggregates in SQL on covering indexes, so its cost follows the window, not the whole log.
+Each function takes `since`/`until`, or a `window` already resolved for several calls.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
 from content_store.models import RecommendationItem as Item
+from content_store.windows import AnswerWindow, answer_window
+
+STAGES = ("awareness", "consideration", "decision")
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,30 @@ class AssetUsage:
     useful: int
     not_useful: int
     sent: int
+    url: str | None = None
+    stages: tuple[str, ...] = ()
+    owner: str | None = None
+    review_by: date | None = None
+    active: bool = True
+
+    @property
+    def rated(self) -> int:
+        return self.useful + self.not_useful
+
+    @property
+    def useful_rate(self) -> float | None:
+        """Share of 👍 among the ratings of answers that offered it; None when nobody rated."""
+        return self.useful / self.rated if self.rated else None
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    item_id: str
+    title: str
+    url: str | None
+    type: str
+    owner: str | None
+    review_by: date | None
 
 
 @dataclass(frozen=True)
@@ -36,6 +68,23 @@ class StageCoverage:
     stage: str
     assets: int
     questions: int
+    weak: int = 0
+
+
+@dataclass(frozen=True)
+class Activity:
+    questions: int
+    weak: int
+    reps: int  # distinct askers
+    rated: int  # answers with at least one 👍 or 👎
+    useful: int  # 👍 clicks
+    not_useful: int  # 👎 clicks
+    sent: int  # "Sent it" clicks: assets that reached a prospect
+
+    @property
+    def useful_rate(self) -> float | None:
+        ratings = self.useful + self.not_useful
+        return self.useful / ratings if ratings else None
 
 
 @dataclass(frozen=True)
@@ -49,68 +98,10 @@ class UsageStats:
 
 
 def usage_stats(session: Session, *, since: datetime | None = None, limit: int = 10) -> UsageStats:
-    recs = select(Recommendation.id)
-    if since is not None:
-        recs = recs.where(Recommendation.created_at >= since)
-    rec_ids = recs.subquery()
-
-    questions = session.scalar(select(func.count()).select_from(rec_ids)) or 0
-    weak_filter: list[ColumnElement[bool]] = [Recommendation.weak.is_(True)]
-    if since is not None:
-        weak_filter.append(Recommendation.created_at >= since)
-    weak = session.scalar(select(func.count(Recommendation.id)).where(*weak_filter)) or 0
-
-    surfaced = (
-        select(Item.item_id, func.count(Item.id).label("n"))
-        .where(Item.recommendation_id.in_(select(rec_ids.c.id)))
-        .group_by(Item.item_id)
-        .subquery()
-    )
-    feedback = (
-        select(
-            Feedback.item_id,
-            func.sum(_kind(FeedbackKind.SENT)).label("sent"),
-        )
-        .where(Feedback.recommendation_id.in_(select(rec_ids.c.id)), Feedback.item_id.is_not(None))
-        .group_by(Feedback.item_id)
-        .subquery()
-    )
-    # Useful / not useful are given to a whole answer: credit every asset it surfaced.
-    rated = (
-        select(
-            Item.item_id,
-            func.sum(_kind(FeedbackKind.USEFUL)).label("useful"),
-            func.sum(_kind(FeedbackKind.NOT_USEFUL)).label("not_useful"),
-        )
-        .join(Feedback, Feedback.recommendation_id == Item.recommendation_id)
-        .where(Item.recommendation_id.in_(select(rec_ids.c.id)))
-        .group_by(Item.item_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            ContentItem.id,
-            ContentItem.title,
-            ContentItem.type,
-            surfaced.c.n,
-            func.coalesce(rated.c.useful, 0),
-            func.coalesce(rated.c.not_useful, 0),
-            func.coalesce(feedback.c.sent, 0),
-        )
-        .join(surfaced, surfaced.c.item_id == ContentItem.id)
-        .outerjoin(rated, rated.c.item_id == ContentItem.id)
-        .outerjoin(feedback, feedback.c.item_id == ContentItem.id)
-        .order_by(surfaced.c.n.desc(), ContentItem.id)
-        .limit(limit)
-    ).all()
-    most = [AssetUsage(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), int(r[6])) for r in rows]
-
-    never = session.execute(
-        select(ContentItem.id, ContentItem.title)
-        .where(ContentItem.active.is_(True), ContentItem.id.not_in(select(surfaced.c.item_id)))
-        .order_by(ContentItem.id)
-    ).all()
-
+    """The summary `funnelbot stats` prints: since a time, or over the whole log."""
+    window = answer_window(session, since=since)
+    summary = activity(session, window=window)
+    usage = asset_usage(session, window=window)
     gap_rows = session.execute(
         select(
             Recommendation.question,
@@ -118,36 +109,247 @@ def usage_stats(session: Session, *, since: datetime | None = None, limit: int =
             Recommendation.top_score,
             Recommendation.created_at,
         )
-        .where(*weak_filter)
+        .where(Recommendation.weak.is_(True), *window.bounds)
         .order_by(Recommendation.id.desc())
         .limit(limit)
     ).all()
-    gaps = [Gap(r[0], r[1], r[2], r[3]) for r in gap_rows]
-
-    asked = dict(
-        session.execute(
-            select(Recommendation.stage, func.count(Recommendation.id))
-            .where(Recommendation.id.in_(select(rec_ids.c.id)))
-            .group_by(Recommendation.stage)
-        ).all()
+    return UsageStats(
+        questions=summary.questions,
+        weak_answers=summary.weak,
+        most_surfaced=[a for a in usage if a.surfaced][:limit],
+        never_surfaced=[
+            (a.item_id, a.title)
+            for a in sorted(usage, key=lambda a: a.item_id)
+            if a.active and not a.surfaced
+        ],
+        gaps=[Gap(r[0], r[1], r[2], r[3]) for r in gap_rows],
+        stages=stage_coverage(session, window=window),
     )
+
+
+def activity(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: AnswerWindow | None = None,
+) -> Activity:
+    window = window or answer_window(session, since=since, until=until)
+    questions, weak, reps = session.execute(
+        select(
+            func.count(Recommendation.id),
+            func.coalesce(func.sum(case((Recommendation.weak.is_(True), 1), else_=0)), 0),
+            func.count(distinct(Recommendation.asker)),
+        ).where(*window.answers(Recommendation.id))
+    ).one()
+    clicks = dict(
+        session.execute(
+            select(Feedback.kind, func.count(Feedback.id))
+            .where(
+                Feedback.kind.in_(_kinds((*_RATINGS, FeedbackKind.SENT))),
+                *window.answers(Feedback.recommendation_id),
+            )
+            .group_by(Feedback.kind)
+        )
+        .tuples()
+        .all()
+    )
+    rated = session.scalar(
+        select(func.count(distinct(Feedback.recommendation_id))).where(
+            Feedback.kind.in_(_kinds(_RATINGS)), *window.answers(Feedback.recommendation_id)
+        )
+    )
+    return Activity(
+        questions=int(questions),
+        weak=int(weak),
+        reps=int(reps),
+        rated=int(rated or 0),
+        useful=int(clicks.get(str(FeedbackKind.USEFUL), 0)),
+        not_useful=int(clicks.get(str(FeedbackKind.NOT_USEFUL), 0)),
+        sent=int(clicks.get(str(FeedbackKind.SENT), 0)),
+    )
+
+
+def asset_usage(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: AnswerWindow | None = None,
+) -> list[AssetUsage]:
+    """Every active asset and every asset surfaced in the window, most surfaced first.
+
+    A 👍 or 👎 is given to a whole answer, so it is credited to every asset the answer offered;
+    "sent" is per asset.
+    """
+    window = window or answer_window(session, since=since, until=until)
+    surfaced = _surfaced(session, window)
+    per_answer = (
+        select(
+            Feedback.recommendation_id.label("recommendation_id"),
+            func.sum(_is(FeedbackKind.USEFUL)).label("useful"),
+            func.sum(_is(FeedbackKind.NOT_USEFUL)).label("not_useful"),
+        )
+        .where(Feedback.kind.in_(_kinds(_RATINGS)), *window.answers(Feedback.recommendation_id))
+        .group_by(Feedback.recommendation_id)
+        .subquery()
+    )
+    rated = {
+        item_id: (int(useful), int(not_useful))
+        for item_id, useful, not_useful in session.execute(
+            select(Item.item_id, func.sum(per_answer.c.useful), func.sum(per_answer.c.not_useful))
+            .join(per_answer, per_answer.c.recommendation_id == Item.recommendation_id)
+            .group_by(Item.item_id)
+        ).tuples()
+    }
+    sent = dict(
+        session.execute(
+            select(Feedback.item_id, func.count(Feedback.id))
+            .where(
+                Feedback.kind == str(FeedbackKind.SENT),
+                Feedback.item_id.is_not(None),
+                *window.answers(Feedback.recommendation_id),
+            )
+            .group_by(Feedback.item_id)
+        )
+        .tuples()
+        .all()
+    )
+    rows = session.execute(
+        select(
+            ContentItem.id,
+            ContentItem.title,
+            ContentItem.type,
+            ContentItem.url,
+            ContentItem.stages,
+            ContentItem.owner,
+            ContentItem.review_by,
+            ContentItem.active,
+        )
+    ).tuples()
+    usage = [
+        AssetUsage(
+            item_id=item_id,
+            title=title,
+            type=kind,
+            surfaced=surfaced.get(item_id, 0),
+            useful=rated.get(item_id, (0, 0))[0],
+            not_useful=rated.get(item_id, (0, 0))[1],
+            sent=int(sent.get(item_id) or 0),
+            url=url,
+            stages=tuple(stages or ()),
+            owner=owner,
+            review_by=review_by,
+            active=active,
+        )
+        for item_id, title, kind, url, stages, owner, review_by, active in rows
+        if active or item_id in surfaced
+    ]
+    usage.sort(key=lambda a: (-a.surfaced, -a.sent, a.title.casefold(), a.item_id))
+    return usage
+
+
+def _surfaced(session: Session, window: AnswerWindow) -> dict[str, int]:
+    """How many answers in the window offered each asset (assets never offered are absent)."""
+    if window.contiguous:
+        # One index range count per asset on (item_id, recommendation_id): no sort of the
+        # window's item rows, and the library is small next to them.
+        offered = (
+            select(func.count())  # count(*): an index-only scan, no table row needed
+            .select_from(Item)
+            .where(Item.item_id == ContentItem.id, *window.answers(Item.recommendation_id))
+            .scalar_subquery()
+        )
+        rows = session.execute(select(ContentItem.id, offered)).tuples()
+        return {item_id: int(n) for item_id, n in rows if n}
+    return {
+        item_id: int(n)
+        for item_id, n in session.execute(
+            select(Item.item_id, func.count(Item.id))
+            .where(*window.answers(Item.recommendation_id))
+            .group_by(Item.item_id)
+        ).tuples()
+    }
+
+
+def never_surfaced(
+    session: Session, *, since: datetime, window: AnswerWindow | None = None
+) -> list[AssetRef]:
+    """Active assets that no answer offered since `since`."""
+    window = window or answer_window(session, since=since)
+    query = (
+        select(*_REF_COLUMNS)
+        .where(ContentItem.active.is_(True))
+        .order_by(ContentItem.title, ContentItem.id)
+    )
+    if window.count:
+        offered = select(Item.id).where(
+            Item.item_id == ContentItem.id, *window.answers(Item.recommendation_id)
+        )
+        query = query.where(~exists(offered))
+    return [AssetRef(*row) for row in session.execute(query).tuples()]
+
+
+def past_review(session: Session, *, today: date) -> list[AssetRef]:
+    """Active assets whose `review_by` date has passed, longest overdue first."""
+    query = (
+        select(*_REF_COLUMNS)
+        .where(ContentItem.active.is_(True), ContentItem.review_by < today)
+        .order_by(ContentItem.review_by, ContentItem.id)
+    )
+    return [AssetRef(*row) for row in session.execute(query).tuples()]
+
+
+def active_asset_count(session: Session) -> int:
+    return int(
+        session.scalar(select(func.count(ContentItem.id)).where(ContentItem.active.is_(True))) or 0
+    )
+
+
+def stage_coverage(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    window: AnswerWindow | None = None,
+) -> list[StageCoverage]:
+    """Per stage: active assets for it, questions asked at it, and how many matched weakly."""
+    window = window or answer_window(session, since=since, until=until)
+    asked = {
+        stage: (int(n), int(weak))
+        for stage, n, weak in session.execute(
+            select(
+                Recommendation.stage,
+                func.count(Recommendation.id),
+                func.coalesce(func.sum(case((Recommendation.weak.is_(True), 1), else_=0)), 0),
+            )
+            .where(*window.answers(Recommendation.id))
+            .group_by(Recommendation.stage)
+        ).tuples()
+    }
     per_stage: dict[str, int] = {}
     for stages in session.scalars(select(ContentItem.stages).where(ContentItem.active.is_(True))):
-        for stage in stages:
+        for stage in stages or ():
             per_stage[stage] = per_stage.get(stage, 0) + 1
-    coverage = [
-        StageCoverage(stage, per_stage.get(stage, 0), asked.get(stage, 0))
-        for stage in ("awareness", "consideration", "decision")
+    return [
+        StageCoverage(stage, per_stage.get(stage, 0), *asked.get(stage, (0, 0))) for stage in STAGES
     ]
-    return UsageStats(
-        questions=questions,
-        weak_answers=weak,
-        most_surfaced=most,
-        never_surfaced=[(r[0], r[1]) for r in never],
-        gaps=gaps,
-        stages=coverage,
-    )
 
 
-def _kind(kind: FeedbackKind) -> ColumnElement[int]:
+_RATINGS = (FeedbackKind.USEFUL, FeedbackKind.NOT_USEFUL)
+_REF_COLUMNS = (
+    ContentItem.id,
+    ContentItem.title,
+    ContentItem.url,
+    ContentItem.type,
+    ContentItem.owner,
+    ContentItem.review_by,
+)
+
+
+def _kinds(kinds: tuple[FeedbackKind, ...]) -> list[str]:
+    return [str(k) for k in kinds]
+
+
+def _is(kind: FeedbackKind) -> ColumnElement[int]:
     return case((Feedback.kind == str(kind), 1), else_=0)

@@ -6,6 +6,7 @@ USEFUL = "funnelbot.useful"
 NOT_USEFUL = "funnelbot.not_useful"
 SENT = "funnelbot.sent"
 SHARE = "funnelbot.share"
+STATS_CSV = "funnelbot.stats_csv"  # "Download CSV" under /content-stats; value: the days
 NOT_USEFUL_REASON_VIEW = "funnelbot.not_useful_reason"
 
 REASON_BLOCK = "reason"
@@ -13,7 +14,7 @@ REASON_ACTION = "reason_select"
 COMMENT_BLOCK = "comment"
 COMMENT_ACTION = "comment_input"
 
-ACTIONS = (USEFUL, NOT_USEFUL, SENT, SHARE)
+ACTIONS = (USEFUL, NOT_USEFUL, SENT, SHARE, STATS_CSV)
 VIEWS = (NOT_USEFUL_REASON_VIEW,)
 
 # What the app listens to; manifest.yml must declare exactly these (a test checks both ways).

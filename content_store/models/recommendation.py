@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -30,6 +32,8 @@ class FeedbackKind(StrEnum):
 
 class Recommendation(Base):
     __tablename__ = "recommendations"
+    # Gap queries read the weak answers of a time window without touching the others.
+    __table_args__ = (Index("ix_recommendations_weak_created_at", "weak", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(
@@ -44,6 +48,9 @@ class Recommendation(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     # Slack's event id (or another request key): a redelivered event finds its answer here.
     request_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # The negative id an answer was given before its row existed: a spooled answer's buttons
+    # carry it, and a replay that finds it here knows the row is already written.
+    provisional_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
     prospect: Mapped[str | None] = mapped_column(String(200), index=True)
     stage: Mapped[str | None] = mapped_column(String(32))
     stage_source: Mapped[str] = mapped_column(String(16))
@@ -65,7 +72,13 @@ class Recommendation(Base):
 
 class RecommendationItem(Base):
     __tablename__ = "recommendation_items"
-    __table_args__ = (UniqueConstraint("recommendation_id", "rank"),)
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "rank"),
+        # Covering indexes for stats: a window's answers -> their assets, and an asset -> the
+        # answers that offered it (never-surfaced checks start at the window's first answer).
+        Index("ix_recommendation_items_recommendation_id_item_id", "recommendation_id", "item_id"),
+        Index("ix_recommendation_items_item_id_recommendation_id", "item_id", "recommendation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recommendation_id: Mapped[int] = mapped_column(
@@ -81,6 +94,12 @@ class RecommendationItem(Base):
 
 class Feedback(Base):
     __tablename__ = "feedback"
+    # Stats read a window's clicks of a kind, and its 👎 "topic missing", as one index range
+    # each, without walking the clicks on older answers.
+    __table_args__ = (
+        Index("ix_feedback_kind_recommendation_id", "kind", "recommendation_id"),
+        Index("ix_feedback_reason_recommendation_id", "reason", "recommendation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recommendation_id: Mapped[int] = mapped_column(

@@ -1,13 +1,14 @@
-"""Button clicks on answers: useful, not useful, sent it, share."""
+"""Button clicks: useful, not useful, sent it, share on answers; Download CSV on stats."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.actions import feedback, share
+from bot.slack.listeners.actions import feedback, share, stats_csv
 
 
 def register(app: App, services: Services) -> None:
     feedback.register(app, services)
     share.register(app, services)
+    stats_csv.register(app, services)

@@ -1,4 +1,4 @@
-"""Opening the app's Home tab: publish the person's view."""
+"""Opening the app's Home tab: marketers see what sales uses and lacks, reps their history."""
 
 from __future__ import annotations
 
@@ -7,15 +7,29 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.dashboard import marketing_dashboard, with_gaps
 from bot.home import rep_home
 from bot.services import Services
+from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
+from bot.slack.marketers import MarketerCheck
 
 
 def register(app: App, services: Services) -> None:
+    marketers = MarketerCheck(services.settings, app.client)
+
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab is a DM, handled elsewhere
         user = event["user"]
-        client.views_publish(user_id=user, view=rep_home_view(rep_home(services, user)))
+        if not marketers.is_marketer(user):
+            client.views_publish(user_id=user, view=rep_home_view(rep_home(services, user)))
+            return
+        # Publish at once; questions never embedded before are grouped next, then republished.
+        dashboard = marketing_dashboard(services, embed=False)
+        client.views_publish(user_id=user, view=marketer_home_view(dashboard))
+        if dashboard.gaps is None:
+            client.views_publish(
+                user_id=user, view=marketer_home_view(with_gaps(services, dashboard))
+            )

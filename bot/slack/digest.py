@@ -1,0 +1,23 @@
+"""Posting the weekly digest to the marketing channel (from the scheduler or the CLI)."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.digest import digest_text, weekly_digest
+from bot.services import Services
+from bot.slack.blocks.digest import digest_blocks
+from bot.slack.mrkdwn import truncate
+
+
+def post_digest(services: Services, client: WebClient, channel: str) -> str:
+    """Post this week's digest to `channel`; returns the message's ts."""
+    digest = weekly_digest(services)
+    posted = client.chat_postMessage(
+        channel=channel,
+        # The fallback text shows in notifications; the blocks carry the whole digest.
+        text=truncate(digest_text(digest, list_limit=5), 3000),
+        blocks=digest_blocks(digest),
+        unfurl_links=False,
+    )
+    return str(posted["ts"])
