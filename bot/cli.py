@@ -45,8 +45,12 @@ def _settings() -> Settings:
 def _services() -> Services:
     # Imported here so `funnelbot --help` does not load torch.
     from bot.services import Services
+    from bot.spool import flush_spool
 
-    return Services(_settings())
+    services = Services(_settings())
+    # Answers an earlier run spooled while the database was away go into the log now.
+    flush_spool(services)
+    return services
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -172,7 +176,12 @@ def _print_answer(answer: Answer) -> None:
         if item.url:
             out.print(f"   {item.url}", highlight=False)
         out.print(f"   {item.reason}", highlight=False)
-    out.print(f"[dim]{answer.latency_ms:.0f} ms, logged as #{answer.recommendation_id}[/dim]")
+    logged = (
+        f"logged as #{answer.recommendation_id}"
+        if answer.recommendation_id > 0
+        else "database away: kept in the local spool, logged when it is back"
+    )
+    out.print(f"[dim]{answer.latency_ms:.0f} ms, {logged}[/dim]")
 
 
 @prospect_app.command("set")
@@ -246,15 +255,28 @@ def show_log(
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="The full per-asset table as CSV.")] = False,
+    days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Only the last DAYS days.")
+    ] = None,
+) -> None:
     """Most surfaced assets, assets never surfaced, content gaps, and coverage by stage."""
     from dataclasses import asdict
+    from datetime import UTC, datetime, timedelta
 
     from content_store.stats import usage_stats
 
     services = _services()
+    if as_csv:
+        from bot.dashboard import asset_csv, asset_table
+
+        sys.stdout.write(asset_csv(asset_table(services, days=days)))
+        return
+    since = None if days is None else datetime.now(UTC) - timedelta(days=days)
     with services.sessions() as session:
-        result = usage_stats(session)
+        result = usage_stats(session, since=since)
     if as_json:
         print(json.dumps(asdict(result), default=str, ensure_ascii=False, indent=2))
         return
@@ -277,6 +299,37 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     for s in result.stages:
         coverage.add_row(s.stage, str(s.assets), str(s.questions))
     out.print(coverage)
+
+
+@app.command()
+def digest(
+    post: Annotated[
+        bool, typer.Option("--post", help="Post it to FUNNELBOT_MARKETING_CHANNEL.")
+    ] = False,
+) -> None:
+    """The weekly digest: top gaps, most used, never surfaced, mostly 👎, past review_by."""
+    from bot.digest import digest_text, weekly_digest
+
+    settings = _settings()
+    channel = settings.marketing_channel
+    if post and not channel:
+        raise _fail("FUNNELBOT_MARKETING_CHANNEL is not set: name the channel id to post to")
+    if post and not (settings.slack_bot_token or "").startswith("xoxb-"):
+        raise _fail("SLACK_BOT_TOKEN is not set or malformed (the bot token, xoxb-…)")
+    services = _services()
+    if not post or channel is None:
+        out.print(digest_text(weekly_digest(services)), highlight=False, markup=False)
+        return
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.client import make_web_client
+    from bot.slack.digest import post_digest
+
+    try:
+        post_digest(services, make_web_client(settings), channel)
+    except SlackApiError as error:
+        raise _fail(f"Slack refused the digest: {error.response.get('error')}", 1) from None
+    out.print(f"Posted the digest to {channel}.", highlight=False)
 
 
 @app.command("eval")
@@ -320,6 +373,7 @@ def serve(
     from bot.slack.serve import serve_http, serve_socket_mode
 
     logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # probes CPU builds noisily
     settings = _settings()
     try:
         settings.require_slack(socket_mode=not http)

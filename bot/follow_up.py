@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.answer_database import DatabaseUnavailable
 from bot.services import Services
 from content_store.log import find_by_thread
 from content_store.models import ContentItem, Recommendation, RecommendationItem
@@ -28,8 +29,23 @@ class FollowUp:
 def read_follow_up(
     services: Services, *, channel_id: str, thread_ts: str, text: str
 ) -> FollowUp | None:
-    """The context a thread gives a new question, or None if the thread has no answer yet."""
-    with services.sessions() as session:
+    """The context a thread gives a new question, or None if the thread has no answer yet.
+
+    None too while the database cannot say in time: the question is answered on its own words.
+    """
+    try:
+        return services.answer_db.run(
+            "reading a thread",
+            lambda sessions: _read(sessions, channel_id=channel_id, thread_ts=thread_ts, text=text),
+        )
+    except DatabaseUnavailable:
+        return None
+
+
+def _read(
+    sessions: sessionmaker[Session], *, channel_id: str, thread_ts: str, text: str
+) -> FollowUp | None:
+    with sessions() as session:
         first = find_by_thread(session, channel_id, thread_ts)
         if first is None:
             return None

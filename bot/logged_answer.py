@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
 from bot.services import Services
+from bot.spool import flush_before_click
 from content_store.log import get_recommendation
 from content_store.models import ContentItem
 from content_store.stage import Stage
 
 
 def load_answer(services: Services, recommendation_id: int) -> Answer | None:
+    flush_before_click(services, recommendation_id)
     with services.sessions() as session:
         row = get_recommendation(session, recommendation_id)
         if row is None:

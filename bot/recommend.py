@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
+from bot.answer_database import DatabaseUnavailable
 from bot.marketing import queue_answer_post
 from bot.services import Services
 from content_store.db import transaction
 from content_store.log import LoggedItem, NewRecommendation, find_by_request_key
 from content_store.log import record_recommendation as log_recommendation
 from content_store.models import Recommendation
+from content_store.models.base import utcnow
 from content_store.prospects import clean_prospect_name, find_prospect_in_text, get_prospect
+from content_store.spool import new_provisional_id
 from content_store.stage import Stage
+from content_store.text import clean_text
 from index.stage import infer_stage, stage_named_in
 
 log = logging.getLogger(__name__)
@@ -50,7 +55,7 @@ class Question:
 
 def recommend(services: Services, question: Question) -> Answer:
     started = time.perf_counter()
-    text = question.text.strip()
+    text = clean_text(question.text).strip()
     if not text:
         raise QuestionError("the question is empty: ask about a prospect, a topic or a stage")
     if len(text) > MAX_QUESTION_CHARS:
@@ -122,16 +127,10 @@ def _decide_stage(
     named = stage_named_in(text) or (stage_named_in(question.context) if question.context else None)
     if named is not None:
         return prospect_name, StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
-    with services.sessions() as session:
-        prospect = (
-            get_prospect(session, prospect_name)
-            if prospect_name
-            else find_prospect_in_text(session, search_text)
-        )
-        if prospect is not None:
-            return prospect.name, StageDecision(
-                Stage(prospect.stage), StageSource.PROSPECT, 1.0, cue=prospect.name
-            )
+    stored = _stored_prospect(services, prospect_name, search_text)
+    if stored is not None:
+        name, stage = stored
+        return name, StageDecision(stage, StageSource.PROSPECT, 1.0, cue=name)
     guess = infer_stage(text)
     if guess.stage is None and question.context:
         guess = infer_stage(search_text)
@@ -142,22 +141,61 @@ def _decide_stage(
     )
 
 
-def _write_log(services: Services, entry: NewRecommendation) -> int:
+def _stored_prospect(
+    services: Services, prospect_name: str | None, search_text: str
+) -> tuple[str, Stage] | None:
+    """The prospect's stored stage; None if there is none, or the database cannot say in time
+    (the answer then goes out with the stage its wording suggests, logged as inferred)."""
+
+    def lookup(sessions: sessionmaker[Session]) -> tuple[str, Stage] | None:
+        with sessions() as session:
+            prospect = (
+                get_prospect(session, prospect_name)
+                if prospect_name
+                else find_prospect_in_text(session, search_text)
+            )
+            return (prospect.name, Stage(prospect.stage)) if prospect is not None else None
+
     try:
-        with transaction(services.sessions) as session:
-            row = log_recommendation(session, entry)
-            # One transaction: marketing hears of an answer if, and only if, it is logged.
-            queue_answer_post(session, services.settings, row)
-            return row.id
-    except IntegrityError:
-        # The same Slack event arrived twice at once: the first writer's row is the answer.
-        if entry.request_key is None:
-            raise
-        with services.sessions() as session:
-            existing = find_by_request_key(session, entry.request_key)
-            if existing is None:
+        return services.answer_db.run("looking up the prospect", lookup)
+    except DatabaseUnavailable:
+        return None
+
+
+def _write_log(services: Services, entry: NewRecommendation) -> int:
+    """Log the answer and return its id; if the database cannot take it in time, spool it.
+
+    Every row carries a provisional id, so a write that reached the database but not its reply
+    (and was spooled too) is recognised on replay. A spooled answer goes out with its provisional
+    id (negative) as its id; clicks on it find the row through it once the spool is replayed.
+    """
+    provisional_id = new_provisional_id()
+    entry = replace(entry, provisional_id=provisional_id, created_at=utcnow())
+    settings = services.settings
+
+    def write(sessions: sessionmaker[Session]) -> int:
+        try:
+            with transaction(sessions) as session:
+                row = log_recommendation(session, entry)
+                # One transaction: marketing hears of an answer if, and only if, it is logged.
+                queue_answer_post(session, settings, row)
+                return row.id
+        except IntegrityError:
+            # The same Slack event arrived twice at once: the first writer's row is the answer.
+            if entry.request_key is None:
                 raise
-            return existing.id
+            with sessions() as session:
+                existing = find_by_request_key(session, entry.request_key)
+                if existing is None:
+                    raise
+                return existing.id
+
+    try:
+        return services.answer_db.run("logging an answer", write)
+    except DatabaseUnavailable:
+        services.spool.append(entry)
+        log.info("answer %s spooled until the database is back", provisional_id)
+        return provisional_id
 
 
 def already_answered(services: Services, request_key: str) -> Recommendation | None:

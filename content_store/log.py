@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -38,6 +39,8 @@ class NewRecommendation:
     request_key: str | None = None
     prospect: str | None = None
     index_version: int | None = None
+    provisional_id: int | None = None  # negative; see Recommendation.provisional_id
+    created_at: datetime | None = None  # when answered, if not now (a replayed spool record)
 
 
 def record_recommendation(session: Session, new: NewRecommendation) -> Recommendation:
@@ -59,11 +62,14 @@ def record_recommendation(session: Session, new: NewRecommendation) -> Recommend
         weak=new.weak,
         latency_ms=new.latency_ms,
         index_version=new.index_version,
+        provisional_id=new.provisional_id,
         items=[
             RecommendationItem(item_id=i.item_id, rank=i.rank, score=i.score, reason=i.reason)
             for i in new.items
         ],
     )
+    if new.created_at is not None:
+        row.created_at = new.created_at
     session.add(row)
     session.flush()
     return row
@@ -93,11 +99,15 @@ def record_feedback(
 
 
 def get_recommendation(session: Session, recommendation_id: int) -> Recommendation | None:
-    return session.get(
-        Recommendation,
-        recommendation_id,
-        options=[selectinload(Recommendation.items), selectinload(Recommendation.feedback)],
-    )
+    """The answer with this id, or with this provisional id (negative: it was spooled)."""
+    options = [selectinload(Recommendation.items), selectinload(Recommendation.feedback)]
+    if recommendation_id < 0:
+        return session.scalar(
+            select(Recommendation)
+            .where(Recommendation.provisional_id == recommendation_id)
+            .options(*options)
+        )
+    return session.get(Recommendation, recommendation_id, options=options)
 
 
 def find_by_request_key(session: Session, request_key: str) -> Recommendation | None:

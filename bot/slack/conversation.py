@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.answer_database import DatabaseUnavailable
 from bot.follow_up import read_follow_up
 from bot.recommend import Question, QuestionError, recommend
 from bot.services import Services
@@ -29,7 +30,7 @@ def answer_event(
 ) -> None:
     """Reply with exactly one message: in the thread for a mention, in place for a DM."""
     event_id = body.get("event_id")
-    if event_id and not claim_event(services.sessions, event_id):
+    if event_id and not _first_delivery(services, event_id):
         log.info("event %s already taken up; redelivery ignored", event_id)
         return
     channel = event["channel"]
@@ -73,3 +74,14 @@ def answer_event(
             post(str(error), notice_blocks(str(error), emoji=":warning:"))
             return
         post(answer_text(answer), answer_blocks(answer))
+
+
+def _first_delivery(services: Services, event_id: str) -> bool:
+    """False for a redelivered event. While the database is away the question is answered
+    anyway: a rare second reply beats none, and the log still keeps one row per event id."""
+    try:
+        return services.answer_db.run(
+            "claiming a Slack event", lambda sessions: claim_event(sessions, event_id)
+        )
+    except DatabaseUnavailable:
+        return True

@@ -14,13 +14,17 @@ log = logging.getLogger(__name__)
 
 
 def start_background(services: Services) -> None:
-    """What a serving process runs beside the listeners: start-up checks, cron jobs, the outbox."""
+    """What a serving process runs beside the listeners: start-up checks, cron jobs, the outbox
+    and the spool replay."""
     from bot.jobs import scheduled_jobs
     from bot.reindex import mark_abandoned_runs
     from bot.schedule import Scheduler
     from bot.slack.client import make_web_client
     from bot.slack.outbox_worker import OutboxWorker
+    from bot.spool import SpoolFlusher
 
+    # First, so answers spooled before a restart reach the log while the rest starts.
+    SpoolFlusher(services).start()
     mark_abandoned_runs(services)
     Scheduler(services, scheduled_jobs(services)).start()
     if services.settings.marketing_channel:
@@ -37,7 +41,9 @@ def build_http_app(settings: Settings) -> Any:
     services = Services(settings)
     app = create_app(settings, services)
     start_background(services)
-    return FunnelbotWSGI(app, warm_up=services.warm_up)
+    return FunnelbotWSGI(
+        app, signing_secret=settings.slack_signing_secret or "", warm_up=services.warm_up
+    )
 
 
 def serve_http(settings: Settings, *, host: str, port: int, threads: int) -> None:

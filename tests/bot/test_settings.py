@@ -53,6 +53,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "FUNNELBOT_CONTENT_DIR": "/data/content",
             "FUNNELBOT_TOP_K": "7",
             "FUNNELBOT_WEAK_MATCH": "0.5",
+            "FUNNELBOT_DB_TIMEOUT_SECONDS": "0.75",
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_APP_TOKEN": APP_TOKEN,
@@ -68,6 +69,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.content_dir == Path("/data/content")
     assert settings.top_k == 7
     assert settings.weak_match_threshold == pytest.approx(0.5)
+    assert settings.db_timeout_seconds == pytest.approx(0.75)
+    assert settings.spool_dir == Path("/data/fb/spool")
     assert settings.slack_bot_token == BOT_TOKEN
     assert settings.slack_signing_secret == SIGNING_SECRET
     assert settings.slack_app_token == APP_TOKEN
@@ -115,6 +118,9 @@ def test_from_env_reads_the_process_environment_by_default(monkeypatch: pytest.M
         ("FUNNELBOT_WEAK_MATCH", "1.5"),
         ("FUNNELBOT_WEAK_MATCH", "-0.1"),
         ("FUNNELBOT_WEAK_MATCH", "nan"),
+        ("FUNNELBOT_DB_TIMEOUT_SECONDS", "soon"),
+        ("FUNNELBOT_DB_TIMEOUT_SECONDS", "0"),
+        ("FUNNELBOT_DB_TIMEOUT_SECONDS", "nan"),
     ],
 )
 def test_bad_numbers_raise_a_settings_error_naming_the_variable(name: str, value: str) -> None:
