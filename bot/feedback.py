@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bot.marketing import queue_feedback_reply, queue_reason_reply
 from bot.services import Services
+from bot.spool import flush_before_click
 from content_store.db import transaction
 from content_store.log import get_recommendation, record_feedback
-from content_store.models import ContentItem, Feedback, FeedbackKind
+from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
+from content_store.text import clean_text
 
 REASONS = ("wrong_stage", "outdated", "not_relevant", "topic_missing", "other")
 
@@ -33,11 +35,22 @@ def give_feedback(
     *,
     user: str | None,
     asset_id: str | None = None,
+    channel: str | None = None,
 ) -> RecordedFeedback:
+    """Record a click by `user`, made in `channel` (None where Slack names none, e.g. Home).
+
+    A button's value is only a number, easy to change: the click counts only if the answer
+    was shown to the clicker (see `shown_to`).
+    """
+    flush_before_click(services, recommendation_id)
     with transaction(services.sessions) as session:
         recommendation = get_recommendation(session, recommendation_id)
         if recommendation is None:
             raise FeedbackError(f"there is no answer #{recommendation_id}")
+        if not shown_to(recommendation, user=user, channel=channel):
+            raise FeedbackError(f"answer #{recommendation_id} was not shown to {user}")
+        # A spooled answer's button carries its provisional id; the row has its real one.
+        recommendation_id = recommendation.id
         title = None
         if asset_id is not None:
             if asset_id not in {i.item_id for i in recommendation.items}:
@@ -47,6 +60,19 @@ def give_feedback(
         row = record_feedback(session, recommendation_id, kind, user=user, item_id=asset_id)
         queue_feedback_reply(session, services.settings, row)
         return RecordedFeedback(row.id, recommendation_id, kind, asset_id, title)
+
+
+def shown_to(recommendation: Recommendation, *, user: str | None, channel: str | None) -> bool:
+    """Whether a click can come from someone who saw the answer: its asker, or anyone in the
+    channel it was posted to (a mention or DM answer, or a /content answer once shared there;
+    until then a /content answer is ephemeral, seen by its asker alone)."""
+    if user is not None and user == recommendation.asker:
+        return True
+    if channel is None or channel != recommendation.channel_id:
+        return False
+    if recommendation.source in ("mention", "dm"):
+        return True
+    return any(row.kind == FeedbackKind.SHARED for row in recommendation.feedback)
 
 
 def add_reason(
@@ -60,5 +86,5 @@ def add_reason(
         if row is None or row.kind != FeedbackKind.NOT_USEFUL or row.user != user:
             raise FeedbackError("that feedback is not yours to explain")
         row.reason = reason
-        row.comment = (comment or "").strip()[:2000] or None
+        row.comment = clean_text(comment or "").strip()[:2000] or None
         queue_reason_reply(session, services.settings, row)

@@ -10,16 +10,17 @@ from sqlalchemy.orm import Session
 from content_store.models import Prospect, ProspectStageChange
 from content_store.models.base import utcnow
 from content_store.stage import Stage
+from content_store.text import clean_text
 
 MAX_NAME_LENGTH = 200
 
 
 def prospect_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    return " ".join(clean_text(name).split()).casefold()
 
 
 def clean_prospect_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    cleaned = " ".join(clean_text(name).split())
     if not cleaned:
         raise ValueError("prospect name is empty")
     if len(cleaned) > MAX_NAME_LENGTH:

@@ -13,6 +13,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How long Slack's verdict is trusted: a demoted admin keeps the role at most this long.
+# Read at every check, not at start-up, so tests can shorten it instead of waiting.
 CACHE_SECONDS = 300.0
 
 

@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -37,8 +37,25 @@ def create_app(
     register_all(app, services)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
+    def on_error(error: Exception, body: Any, response: BoltResponse | None) -> BoltResponse | None:
+        kind = body.get("type") if isinstance(body, dict) else None
+        if response is not None and not _raised_by_us(error):
+            # Bolt itself choked on a (signed) payload of a shape Slack never sends, such as
+            # `"event": []`: the request's fault, so a 400 rather than a 500.
+            log.warning("malformed %s request: %s", kind, type(error).__name__)
+            return BoltResponse(status=400, body="malformed request")
         # Never log the whole payload: it holds user text and response URLs.
-        log.error("unhandled %s for a %s request", type(error).__name__, body.get("type"))
+        log.error("unhandled %s for a %s request", type(error).__name__, kind)
+        return None
 
     return app
+
+
+def _raised_by_us(error: BaseException) -> bool:
+    """Whether any frame of the traceback is this project's code (a bug of ours, a 500)."""
+    frame = error.__traceback__
+    while frame is not None:
+        if str(frame.tb_frame.f_globals.get("__name__", "")).startswith("bot."):
+            return True
+        frame = frame.tb_next
+    return False

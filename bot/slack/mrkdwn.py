@@ -25,7 +25,10 @@ def link(url: str | None, label: str) -> str:
     safe_label = escape(label).replace("|", "¦")
     if not url:
         return f"*{safe_label}*"
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unclosed IPv6 bracket: not a link, and no reason to fail the answer
+        return f"*{safe_label}*"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"*{safe_label}*"
     # `|` and `>` would end the link early; percent-encode them (and spaces) instead.

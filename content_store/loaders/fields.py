@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from content_store.loaders.model import Metadata
 from content_store.loaders.yaml_meta import describe
 from content_store.stage import STAGE_ORDER, Stage, parse_stage
 
 _TEXT_SCALARS = (str, int, float, datetime.date)
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def read_metadata(
@@ -28,7 +30,7 @@ def read_metadata(
     errors: list[str] = []
     item_id = _required(raw, "id", default_id, errors)
     title = _required(raw, "title", default_title, errors)
-    url = _text(raw, "url", errors)
+    url = _url(raw, errors)
     owner = _text(raw, "owner", errors)
     type_ = _text(raw, "type", errors)
     stages = _stages(raw, errors, separators)
@@ -71,6 +73,24 @@ def _text(raw: Mapping[str, object], key: str, errors: list[str]) -> str | None:
         return None
     text = value.isoformat() if isinstance(value, datetime.date) else str(value)
     return text.strip() or None
+
+
+def _url(raw: Mapping[str, object], errors: list[str]) -> str | None:
+    # Answers link the url: `javascript:` or `file:` there would reach every rep who clicks.
+    url = _text(raw, "url", errors)
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        usable = False
+    if not usable or _SPACE.search(url):
+        errors.append(
+            f"`url` must be an http(s) link like https://example.com/page, got {url!r:.80}"
+        )
+        return None
+    return url
 
 
 def _words(raw: Mapping[str, object], key: str, errors: list[str], separators: str) -> list[str]:
@@ -138,5 +158,6 @@ def _date(raw: Mapping[str, object], key: str, errors: list[str]) -> datetime.da
             return datetime.date.fromisoformat(text)
         except ValueError:
             pass
-    errors.append(f"`{key}` must be a date like 2027-03-01, got {value!r}")
+    # describe(), not repr(): a list of aliased lists would expand to billions of items.
+    errors.append(f"`{key}` must be a date like 2027-03-01, got {describe(value)}")
     return None

@@ -56,6 +56,9 @@ class _TextExtractor(HTMLParser):
             self._break()
 
     def handle_data(self, data: str) -> None:
+        # <title> sits in the hidden <head>, but a <script> or <style> inside it is still code.
+        if self._hidden.keys() - {"head"}:
+            return
         if self._title is not None:
             self._title.append(data)
             return

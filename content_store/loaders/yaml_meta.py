@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from content_store.loaders.model import BadContent
+from content_store.loaders.reading import human_size
 
 _DELIMITER = "---"
 _CLOSERS = ("---", "...")
@@ -33,6 +34,13 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 # libyaml's loader is ~10x faster on a large library; same safe subset of YAML.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Metadata is a handful of short fields. These bounds keep hostile YAML cheap to reject:
+# megabytes of front matter, "billion laughs" aliases (safe_load shares aliased values, but
+# anything that walks or prints them expands each reference), and nesting deep enough to
+# exhaust the recursion limit while building the value.
+MAX_METADATA_CHARS = 64_000
+MAX_NESTING = 10
+
 
 def parse_mapping(text: str, *, what: str, first_line: int = 1) -> dict[str, object]:
     """Parse YAML that must be a mapping; keys are lower-cased, non-string keys dropped.
@@ -40,11 +48,18 @@ def parse_mapping(text: str, *, what: str, first_line: int = 1) -> dict[str, obj
     `what` names the block in messages ("front matter", "sidecar x.yml"); `first_line` is the
     file line the YAML text starts on, so error line numbers match what the author sees.
     """
+    if len(text) > MAX_METADATA_CHARS:
+        raise BadContent(
+            f"{what} is {human_size(len(text))}; metadata is limited to "
+            f"{human_size(MAX_METADATA_CHARS)}"
+        )
     try:
         try:
+            _check_shape(text, what, _SAFE_LOADER)
             data = yaml.load(text, Loader=_SAFE_LOADER)
         except yaml.YAMLError:
             # Bad YAML is rare: parse again in pure Python, whose messages point at the right line.
+            _check_shape(text, what, yaml.SafeLoader)
             data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -61,6 +76,25 @@ def parse_mapping(text: str, *, what: str, first_line: int = 1) -> dict[str, obj
     return {key.strip().lower(): value for key, value in data.items() if isinstance(key, str)}
 
 
+def _check_shape(text: str, what: str, loader: type) -> None:
+    """Refuse aliases and deep nesting from the parser's events, before any value is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise BadContent(
+                f"{what} uses a YAML alias (*{event.anchor}); write the value out instead"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise BadContent(
+                    f"{what} nests lists or mappings more than {MAX_NESTING} levels deep; "
+                    "fields are words or lists of words"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def describe(value: object) -> str:
     """A short phrase for a YAML value of the wrong kind."""
     if isinstance(value, list):
@@ -69,4 +103,6 @@ def describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value; quote it to make it text)"
-    return repr(value)
+    text = repr(value)
+    # A value is quoted back to its author; a megabyte of it would drown the report.
+    return text if len(text) <= 80 else text[:77] + "..."

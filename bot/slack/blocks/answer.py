@@ -17,7 +17,8 @@ WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can
 
 def answer_text(answer: Answer) -> str:
     """The notification/fallback text of an answer message."""
-    return truncate(f"Content for: {answer.question}", 150)
+    # Slack reads this as mrkdwn too: an unescaped `<!channel>` here would ping the channel.
+    return escape(truncate(f"Content for: {answer.question}", 150))
 
 
 def answer_blocks(

@@ -69,7 +69,11 @@ def slack_bot(
     sample_template: SampleTemplate,
 ) -> Iterator[SlackBot]:
     services = start_ingested(slack_settings, embedder, sample_template)
-    wsgi = FunnelbotWSGI(create_app(slack_settings, services), warm_up=services.warm_up)
+    wsgi = FunnelbotWSGI(
+        create_app(slack_settings, services),
+        signing_secret=SIGNING_SECRET,
+        warm_up=services.warm_up,
+    )
     assert wsgi.wait_ready(60)
     server = make_server(
         "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler

@@ -12,7 +12,12 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.feedback import not_useful_modal
 from bot.slack.failures import reply_on_failure
-from bot.slack.listeners.actions.payload import confirm, recommendation_and_asset, recommendation_id
+from bot.slack.listeners.actions.payload import (
+    click_channel,
+    confirm,
+    recommendation_and_asset,
+    recommendation_id,
+)
 from content_store.models import FeedbackKind
 
 REFUSED = "That button no longer matches an answer I gave, so nothing was recorded."
@@ -25,7 +30,13 @@ def register(app: App, services: Services) -> None:
         with reply_on_failure(lambda msg: confirm(body, msg), "recording useful"):
             try:
                 rec = recommendation_id(action)
-                give_feedback(services, rec, FeedbackKind.USEFUL, user=body["user"]["id"])
+                give_feedback(
+                    services,
+                    rec,
+                    FeedbackKind.USEFUL,
+                    user=body["user"]["id"],
+                    channel=click_channel(body),
+                )
             except FeedbackError:
                 confirm(body, REFUSED)
                 return
@@ -40,7 +51,11 @@ def register(app: App, services: Services) -> None:
             try:
                 rec = recommendation_id(action)
                 recorded = give_feedback(
-                    services, rec, FeedbackKind.NOT_USEFUL, user=body["user"]["id"]
+                    services,
+                    rec,
+                    FeedbackKind.NOT_USEFUL,
+                    user=body["user"]["id"],
+                    channel=click_channel(body),
                 )
             except FeedbackError:
                 confirm(body, REFUSED)
@@ -57,7 +72,12 @@ def register(app: App, services: Services) -> None:
             try:
                 rec, asset = recommendation_and_asset(action)
                 recorded = give_feedback(
-                    services, rec, FeedbackKind.SENT, user=body["user"]["id"], asset_id=asset
+                    services,
+                    rec,
+                    FeedbackKind.SENT,
+                    user=body["user"]["id"],
+                    asset_id=asset,
+                    channel=click_channel(body),
                 )
             except FeedbackError:
                 confirm(body, REFUSED)

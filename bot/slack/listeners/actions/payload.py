@@ -23,6 +23,13 @@ def recommendation_and_asset(action: dict[str, Any]) -> tuple[int, str]:
         raise FeedbackError("the button carries no answer and asset") from None
 
 
+def click_channel(body: dict[str, Any]) -> str | None:
+    """The channel the button was clicked in; None on surfaces without one (the Home tab)."""
+    channel = body.get("channel")
+    found = channel.get("id") if isinstance(channel, dict) else None
+    return str(found) if found else None
+
+
 def confirm(body: dict[str, Any], text: str) -> None:
     """A short ephemeral note to the person who clicked, where Slack gave us a way to send it."""
     from bot.slack.client import respond

@@ -17,7 +17,7 @@ from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
 from bot.slack.listeners.actions.feedback import REFUSED
-from bot.slack.listeners.actions.payload import confirm, recommendation_id
+from bot.slack.listeners.actions.payload import click_channel, confirm, recommendation_id
 from content_store.models import FeedbackKind
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,9 @@ def register(app: App, services: Services) -> None:
                 answer = load_answer(services, rec)
                 if answer is None:
                     raise FeedbackError(f"there is no answer #{rec}")
-                give_feedback(services, rec, FeedbackKind.SHARED, user=user)
+                give_feedback(
+                    services, rec, FeedbackKind.SHARED, user=user, channel=click_channel(body)
+                )
             except FeedbackError:
                 confirm(body, REFUSED)
                 return

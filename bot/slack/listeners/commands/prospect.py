@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.messages import notice_blocks
 from bot.slack.blocks.prospect import prospect_blocks
+from bot.slack.mrkdwn import escape
 from content_store.stage import Stage, parse_stage
 
 PROSPECT_USAGE = (
@@ -47,7 +48,12 @@ def register(app: App, services: Services) -> None:
                 found = prospects.show(services, name)
                 if found is None:
                     message = f"No stage stored for {name}. Set one: /prospect {name} decision"
-                    ack(text=message, blocks=notice_blocks(message), response_type="ephemeral")
+                    # `text` is mrkdwn too: the name is the user's, escape it like the blocks do.
+                    ack(
+                        text=escape(message),
+                        blocks=notice_blocks(message),
+                        response_type="ephemeral",
+                    )
                     return
                 view = found
         except ValueError as error:  # an empty or overlong name
@@ -55,4 +61,4 @@ def register(app: App, services: Services) -> None:
             ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
             return
         blocks = prospect_blocks(view.name, view.stage, view.history, changed=stage is not None)
-        ack(text=f"{view.name}: {view.stage}", blocks=blocks, response_type="ephemeral")
+        ack(text=escape(f"{view.name}: {view.stage}"), blocks=blocks, response_type="ephemeral")
