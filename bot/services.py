@@ -9,10 +9,12 @@ import time
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.answer_database import AnswerDatabase, DatabaseUnavailable
 from bot.search_index import load_searcher
 from bot.settings import Settings
-from content_store.db import make_engine, make_session_factory, upgrade
+from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
 from content_store.index_runs import current_index_version
+from content_store.spool import Spool
 from index.embedder import Embedder
 from index.search import HybridSearcher
 
@@ -40,7 +42,17 @@ class Services:
             upgrade(engine)
         self.engine = engine
         self.sessions: sessionmaker[Session] = make_session_factory(engine)
-        self.embedder = embedder or Embedder(settings.embedding_model)
+        # What answering a question reads and writes, never waiting past db_timeout_seconds;
+        # log rows it cannot write in time go to the spool.
+        self.answer_db = AnswerDatabase(
+            engine.url.render_as_string(hide_password=False), timeout_s=settings.db_timeout_seconds
+        )
+        self.spool = Spool(settings.spool_dir)
+        self.embedder = embedder or Embedder(
+            settings.embedding_model,
+            backend=settings.embedding_backend,
+            models_dir=settings.models_dir,
+        )
         self._searcher: HybridSearcher | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -51,10 +63,18 @@ class Services:
         if searcher is not None and time.monotonic() - self._checked_at < VERSION_CHECK_SECONDS:
             return searcher
         with self._lock:
-            if self._searcher is None or self._stale(self._searcher):
+            if self._searcher is None:
                 self._searcher = load_searcher(
                     self.sessions, self.embedder, self.settings.index_dir
                 )
+            elif self._stale(self._searcher):
+                try:
+                    self._searcher = load_searcher(
+                        self.sessions, self.embedder, self.settings.index_dir
+                    )
+                except UNAVAILABLE as error:
+                    # Keep answering from the index already loaded.
+                    log.warning("index not reloaded: %s", brief_error(error))
             self._checked_at = time.monotonic()
             return self._searcher
 
@@ -71,8 +91,18 @@ class Services:
         self.embedder.encode_query("warm up")
 
     def _stale(self, searcher: HybridSearcher) -> bool:
-        with self.sessions() as session:
-            return current_index_version(session) != searcher.version
+        """Whether another process reindexed; while the database is away, keep what is loaded."""
+        try:
+            version = self.answer_db.run("checking the index version", _index_version)
+        except DatabaseUnavailable:
+            return False
+        return version != searcher.version
 
     def close(self) -> None:
+        self.answer_db.close()
         self.engine.dispose()
+
+
+def _index_version(sessions: sessionmaker[Session]) -> int | None:
+    with sessions() as session:
+        return current_index_version(session)

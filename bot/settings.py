@@ -10,6 +10,11 @@ from pathlib import Path
 
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
+# For the bundled model, whose quality on the sample eval was measured per backend (README,
+# Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
+DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
+_BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 
 
 class SettingsError(ValueError):
@@ -21,6 +26,7 @@ class Settings:
     home: Path = DEFAULT_HOME
     database_url: str = field(default="", repr=False)  # may hold a password
     embedding_model: str = DEFAULT_MODEL
+    embedding_backend: str = ""  # torch | onnx | onnx-int8; blank: the default for the model
     content_dir: Path | None = None
     top_k: int = 5
     # Best cosine similarity below which an answer is called weak (a content gap).
@@ -34,14 +40,35 @@ class Settings:
     admins: frozenset[str] = frozenset()  # user ids allowed to /reindex, whatever Slack says
     digest_cron: str | None = None  # e.g. "0 9 * * MON": post the weekly digest
     reindex_cron: str | None = None  # e.g. "0 2 * * *": reindex FUNNELBOT_CONTENT_DIR
+    # How long an answer waits on the database (connect, a query, a lock) before it answers
+    # without it and spools its log row.
+    db_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
+        if not self.embedding_backend:
+            bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
+            backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"
+            object.__setattr__(self, "embedding_backend", backend)
+        if self.embedding_backend not in EMBEDDING_BACKENDS:
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
+                f"got {self.embedding_backend!r}"
+            )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
 
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the ONNX backends keep the models they export at first use."""
+        return self.home / "models"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.home / "spool"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +84,7 @@ class Settings:
             home=home,
             database_url=text("FUNNELBOT_DATABASE_URL") or "",
             embedding_model=text("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL,
+            embedding_backend=(text("FUNNELBOT_EMBEDDING_BACKEND") or "").lower(),
             content_dir=Path(content_dir) if content_dir else None,
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
             weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
@@ -69,6 +97,7 @@ class Settings:
             admins=_ids(text("FUNNELBOT_ADMINS")),
             digest_cron=_cron(text("FUNNELBOT_DIGEST_CRON"), "FUNNELBOT_DIGEST_CRON"),
             reindex_cron=_cron(text("FUNNELBOT_REINDEX_CRON"), "FUNNELBOT_REINDEX_CRON"),
+            db_timeout_seconds=_float(env, "FUNNELBOT_DB_TIMEOUT_SECONDS", 2.0, low=0.1, high=60.0),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:

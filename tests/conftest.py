@@ -24,6 +24,10 @@ from index.embedder import Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEST_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
+# Bots the suite starts from the environment (CLI runs, served subprocesses) use torch, like the
+# `embedder` fixture that built the sample index, rather than export ONNX into every temporary
+# home; tests/index/test_backends.py covers the ONNX backends.
+os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,206 @@
+"""The ONNX backends: local export at first use, faithful vectors, and how the bot picks one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.recommend import Question, recommend
+from bot.services import Services
+from bot.settings import Settings, SettingsError
+from index.embedder import Embedder, cuda_available, resolve_model
+from index.onnx_model import MODEL_FILE, check_exportable, ensure_exported, export_folder
+from tests.conftest import SampleTemplate, start_ingested
+
+TEXTS = [
+    "Do you have a SOC 2 Type II report?",
+    "   pricing sheet for a mid-market retailer  ",
+    "x",
+    "Ünïcödé naïve café — résumé, 日本語のテキスト",
+    "case study about demand forecasting in logistics " * 60,  # far past 256 tokens
+]
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(models_dir: Path) -> Embedder:
+    """Exported once per session: the export takes seconds."""
+    e = Embedder(backend="onnx", models_dir=models_dir)
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(models_dir: Path) -> Embedder:
+    e = Embedder(backend="onnx-int8", models_dir=models_dir)
+    e.load()
+    return e
+
+
+def test_onnx_fp32_gives_the_same_vectors_as_sentence_transformers(
+    embedder: Embedder, onnx_embedder: Embedder
+) -> None:
+    assert onnx_embedder.dim == embedder.dim == 384
+    np.testing.assert_allclose(onnx_embedder.encode(TEXTS), embedder.encode(TEXTS), atol=2e-4)
+    np.testing.assert_allclose(
+        onnx_embedder.encode_query(TEXTS[0]), embedder.encode_query(TEXTS[0]), atol=2e-4
+    )
+
+
+def test_int8_vectors_stay_close_to_fp32(embedder: Embedder, int8_embedder: Embedder) -> None:
+    quantized = int8_embedder.encode(TEXTS)
+    exact = embedder.encode(TEXTS)
+
+    np.testing.assert_allclose(np.linalg.norm(quantized, axis=1), 1.0, atol=1e-5)
+    cosines = (quantized * exact).sum(axis=1)
+    assert cosines.mean() >= 0.985
+    assert cosines.min() >= 0.97  # the one-letter text moves most
+    query = int8_embedder.encode_query("Do you have a SOC 2 security audit report?")
+    security, cooking = int8_embedder.encode(
+        [
+            "Our SOC 2 Type II audit covers security controls, access reviews and encryption.",
+            "Simmer the tomatoes with garlic and basil, then toss with fresh pasta.",
+        ]
+    )
+    assert float(query @ security) > float(query @ cooking) + 0.2
+
+
+def test_the_export_is_made_once_under_the_models_folder_and_reused(
+    models_dir: Path, int8_embedder: Embedder
+) -> None:
+    folder = export_folder(models_dir, Path(resolve_model(None)), quantized=True, label="x")
+    exported = [p for p in (models_dir / "onnx-int8").iterdir()]
+    assert len(exported) == 1
+    assert exported[0].name.startswith("all-MiniLM-L6-v2-")
+    assert exported[0].name.split("-")[-1] == folder.name.split("-")[-1]
+    # int8 layers; the token embedding table stays fp32 (quantizing it costs cosine 0.06).
+    assert (exported[0] / MODEL_FILE).stat().st_size < 0.7 * 90e6
+    made = (exported[0] / MODEL_FILE).stat().st_mtime_ns
+
+    again = Embedder(backend="onnx-int8", models_dir=models_dir)
+    again.load()
+
+    assert (exported[0] / MODEL_FILE).stat().st_mtime_ns == made
+    assert [p.name for p in (models_dir / "onnx-int8").iterdir()] == [exported[0].name]
+    np.testing.assert_array_equal(again.encode(TEXTS[:2]), int8_embedder.encode(TEXTS[:2]))
+
+
+def test_a_damaged_export_is_made_again(
+    tmp_path: Path, models_dir: Path, int8_embedder: Embedder
+) -> None:
+    shutil.copytree(models_dir / "onnx-int8", tmp_path / "onnx-int8")
+    (exported,) = (tmp_path / "onnx-int8").iterdir()
+    (exported / MODEL_FILE).write_bytes(b"half a model")
+
+    again = Embedder(backend="onnx-int8", models_dir=tmp_path)
+    again.load()
+
+    assert (exported / MODEL_FILE).stat().st_size > 1e6
+    np.testing.assert_allclose(again.encode(TEXTS[:2]), int8_embedder.encode(TEXTS[:2]), atol=1e-6)
+
+
+def test_a_changed_model_gets_a_new_export_folder(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    before = export_folder(tmp_path / "models", model, quantized=True)
+
+    (model / "config.json").write_text('{"hidden_size": 384}')
+
+    assert export_folder(tmp_path / "models", model, quantized=True) != before
+    assert export_folder(tmp_path / "models", model, quantized=False).parent.name == "onnx"
+
+
+def test_a_failed_export_leaves_no_folder_behind(tmp_path: Path) -> None:
+    # A sentence-transformers layout without weights or tokenizer: the export fails midway.
+    broken = tmp_path / "broken"
+    shutil.copytree(
+        resolve_model(None),
+        broken,
+        ignore=shutil.ignore_patterns("*.safetensors", "tokenizer*", "vocab.txt"),
+    )
+    target = tmp_path / "models" / "onnx-int8" / "broken"
+
+    with pytest.raises(Exception):  # noqa: B017 - whatever transformers raises for it
+        ensure_exported(broken, target, quantized=True)
+
+    assert not target.exists()
+    assert list((tmp_path / "models" / "onnx-int8").iterdir()) == []
+
+
+def test_models_the_onnx_path_cannot_reproduce_are_refused(tmp_path: Path) -> None:
+    cls = tmp_path / "cls"
+    shutil.copytree(resolve_model(None), cls, ignore=shutil.ignore_patterns("*.safetensors"))
+    pooling = cls / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    config |= {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    pooling.write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="mean pooling"):
+        check_exportable(cls)
+    with pytest.raises(ValueError, match=r"modules\.json"):
+        check_exportable(tmp_path)
+
+
+def test_bad_backend_choices_fail_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="backend must be one of"):
+        Embedder(backend="tensorrt")
+    with pytest.raises(ValueError, match="models_dir"):
+        Embedder(backend="onnx-int8")
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        Embedder(backend="onnx", models_dir=tmp_path, device="cuda")
+    with pytest.raises(ValueError, match="local model folder"):
+        Embedder("org/some-hub-model", backend="onnx", models_dir=tmp_path)
+
+
+def test_without_a_gpu_ingest_encodes_on_the_cpu(tmp_path: Path) -> None:
+    if cuda_available():
+        assert Embedder().bulk_device == "cuda"
+    else:
+        assert Embedder().bulk_device == "cpu"
+    assert Embedder(device="cpu").bulk_device == "cpu"
+    assert Embedder(backend="onnx-int8", models_dir=tmp_path).device == "cpu"
+
+
+def test_backend_setting_defaults_to_int8_for_the_bundled_model_only() -> None:
+    assert Settings.from_env({}).embedding_backend == "onnx-int8"
+    assert (
+        Settings.from_env({"FUNNELBOT_EMBEDDING_MODEL": "org/other"}).embedding_backend == "torch"
+    )
+    chosen = Settings.from_env({"FUNNELBOT_EMBEDDING_BACKEND": " Torch "})
+    assert chosen.embedding_backend == "torch"
+    with pytest.raises(SettingsError, match="FUNNELBOT_EMBEDDING_BACKEND must be one of"):
+        Settings.from_env({"FUNNELBOT_EMBEDDING_BACKEND": "gpu"})
+
+
+def test_services_build_the_configured_backend_with_exports_under_the_home(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=database_url)
+    services = Services(settings)
+    try:
+        assert services.embedder.backend == "onnx-int8"
+        assert not services.embedder.loaded  # nothing exported until the model is needed
+        assert services.settings.models_dir == tmp_path / "home" / "models"
+        assert services.embedder.models_dir == tmp_path / "home" / "models"
+    finally:
+        services.close()
+
+
+def test_the_bot_answers_with_the_int8_backend(
+    settings: Settings, int8_embedder: Embedder, sample_template: SampleTemplate
+) -> None:
+    services = start_ingested(settings, int8_embedder, sample_template)
+    try:
+        answer = recommend(services, Question(text="prospect asked for our SOC 2 report"))
+    finally:
+        services.close()
+    assert answer.items[0].asset_id == "sec-security-whitepaper"
+    assert not answer.weak
