@@ -14,6 +14,7 @@ import resource
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.synthetic import questions, write_library
@@ -23,7 +24,6 @@ from bot.services import Services
 from bot.settings import Settings
 from content_store.loaders import load_library
 from index.chunking import chunk_text
-from index.embedder import Embedder
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,9 +47,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="funnelbot-bench-"))
     library = work / "content"
     write_library(library, args.assets)
-    embedder = Embedder()
+    # The configured backend (FUNNELBOT_EMBEDDING_BACKEND; default: the bundled model's default).
+    settings = replace(Settings.from_env(), home=work / "home", database_url="")
+    services = Services(settings)
+    embedder = services.embedder
     embedder.load()
-    services = Services(Settings(home=work / "home"), embedder=embedder)
 
     # Floor for ingest: encoding exactly the chunks ingest will embed, nothing else.
     loaded = load_library(library)
@@ -119,7 +121,7 @@ def main() -> None:
         ("peak RSS", f"{peak_mb:.0f} MB", "", ""),
     ]
     print(
-        f"funnelbot core benchmark: {args.assets} assets, {len(chunks)} chunks, "
+        f"funnelbot core benchmark ({settings.embedding_backend}): {args.assets} assets, {len(chunks)} chunks, "
         f"{len(asked)} questions, {os.cpu_count()} cores"
     )
     for name, value, ratio, target in rows:
