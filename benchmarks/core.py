@@ -121,8 +121,8 @@ def main() -> None:
         ("peak RSS", f"{peak_mb:.0f} MB", "", ""),
     ]
     print(
-        f"funnelbot core benchmark ({settings.embedding_backend}): {args.assets} assets, {len(chunks)} chunks, "
-        f"{len(asked)} questions, {os.cpu_count()} cores"
+        f"funnelbot core benchmark ({settings.embedding_backend}): {args.assets} assets, "
+        f"{len(chunks)} chunks, {len(asked)} questions, {os.cpu_count()} cores"
     )
     for name, value, ratio, target in rows:
         print(f"  {name:<22} {value:>16}  {ratio:<44} target {target}")
