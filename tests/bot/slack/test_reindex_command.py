@@ -178,12 +178,12 @@ def test_a_reindex_through_one_server_is_served_by_another_process(
     import sys
     import time
 
+    from benchmarks.serving import free_port, http_status
     from tests.bot.slack.conftest import SIGNING_SECRET
-    from tests.bot.slack.test_serve import _free_port, _get
     from tests.slack_support import SlackSender
 
     settings = slack_bot.services.settings
-    port = _free_port()
+    port = free_port()
     replica = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
          "--port", str(port)],
@@ -200,7 +200,7 @@ def test_a_reindex_through_one_server_is_served_by_another_process(
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while _get(f"http://127.0.0.1:{port}/healthz") != 200:
+        while http_status(f"http://127.0.0.1:{port}/healthz") != 200:
             assert replica.poll() is None and time.monotonic() < deadline
             time.sleep(0.25)
         (library / "case-studies" / "mercy-health-roi.md").write_text(NEW_ASSET, encoding="utf-8")

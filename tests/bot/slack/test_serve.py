@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks.serving import free_port, http_status
 from bot.cli import app as cli_app
 from bot.settings import Settings
 from bot.slack import ids
@@ -23,22 +21,6 @@ from index.embedder import Embedder
 from tests.bot.slack.conftest import SIGNING_SECRET
 from tests.conftest import SampleTemplate, start_ingested
 from tests.slack_support import BOT_TOKEN, FakeSlack, SlackSender, slash_command
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
 
 
 @pytest.fixture
@@ -49,7 +31,7 @@ def server(
     sample_template: SampleTemplate,
 ) -> Iterator[str]:
     start_ingested(slack_settings, embedder, sample_template).close()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "FUNNELBOT_HOME": str(slack_settings.home),
@@ -78,7 +60,7 @@ def server(
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
-        while _get(url + "/healthz") != 200:
+        while http_status(url + "/healthz") != 200:
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             assert time.monotonic() < deadline, "server never became ready"
             time.sleep(0.25)
@@ -108,7 +90,7 @@ def test_http_server_answers_health_and_a_signed_content_command(
     assert elapsed < 3.0
     [reply] = fake_slack.wait_for("response_url", timeout=10)
     assert "SOC 2 Type II" in str(reply.args["blocks"])
-    assert _get(server + "/nowhere") == 404
+    assert http_status(server + "/nowhere") == 404
     bad, _, _ = sender.post(b"token=x", "application/x-www-form-urlencoded", bad_signature=True)
     assert bad == 401
 
