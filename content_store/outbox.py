@@ -162,22 +162,15 @@ def mark_sent(
     False if this worker no longer held the claim: another worker took it over after it expired.
     """
     with sessions() as session, session.begin():
-        held = _rowcount(
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id,
-                    OutboxMessage.status == str(OutboxStatus.SENDING),
-                    OutboxMessage.claimed_by == worker,
-                )
-                .values(
-                    status=str(OutboxStatus.SENT),
-                    sent_ts=ts,
-                    sent_at=datetime.now(UTC),
-                    claimed_until=None,
-                    last_error=None,
-                )
-            )
+        held = _update_held(
+            session,
+            message,
+            worker,
+            status=str(OutboxStatus.SENT),
+            sent_ts=ts,
+            sent_at=datetime.now(UTC),
+            claimed_until=None,
+            last_error=None,
         )
         if (
             held
@@ -203,23 +196,14 @@ def mark_retry(
 ) -> bool:
     """Put the message back in the queue, due again after `delay`."""
     with sessions() as session, session.begin():
-        return bool(
-            _rowcount(
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == message.id,
-                        OutboxMessage.status == str(OutboxStatus.SENDING),
-                        OutboxMessage.claimed_by == worker,
-                    )
-                    .values(
-                        status=str(OutboxStatus.PENDING),
-                        next_attempt_at=datetime.now(UTC) + delay,
-                        claimed_until=None,
-                        last_error=error[:ERROR_CHARS],
-                    )
-                )
-            )
+        return _update_held(
+            session,
+            message,
+            worker,
+            status=str(OutboxStatus.PENDING),
+            next_attempt_at=datetime.now(UTC) + delay,
+            claimed_until=None,
+            last_error=error[:ERROR_CHARS],
         )
 
 
@@ -228,20 +212,13 @@ def mark_failed(
 ) -> bool:
     """Give up on the message; a failed post takes its waiting replies along (no thread)."""
     with sessions() as session, session.begin():
-        held = _rowcount(
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id,
-                    OutboxMessage.status == str(OutboxStatus.SENDING),
-                    OutboxMessage.claimed_by == worker,
-                )
-                .values(
-                    status=str(OutboxStatus.FAILED),
-                    claimed_until=None,
-                    last_error=error[:ERROR_CHARS],
-                )
-            )
+        held = _update_held(
+            session,
+            message,
+            worker,
+            status=str(OutboxStatus.FAILED),
+            claimed_until=None,
+            last_error=error[:ERROR_CHARS],
         )
         if held and message.kind is OutboxKind.POST and message.recommendation_id is not None:
             session.execute(
@@ -255,6 +232,20 @@ def mark_failed(
                 .values(status=str(OutboxStatus.FAILED), last_error="its thread's post failed")
             )
         return bool(held)
+
+
+def _update_held(session: Session, message: ClaimedMessage, worker: str, **values: Any) -> bool:
+    """Update the message only while this worker still holds its claim; whether it did."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == str(OutboxStatus.SENDING),
+            OutboxMessage.claimed_by == worker,
+        )
+        .values(**values)
+    )
+    return bool(_rowcount(result))
 
 
 def _rowcount(result: Any) -> int:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from index.durable import fsync_path
+
 # Bump whenever tokenize() changes: an index built with another tokenizer must be rebuilt,
 # or query tokens silently stop matching document tokens.
 TOKENIZER_VERSION = 1
@@ -73,19 +75,6 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased unicode word tokens, English stopwords removed, plurals folded."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return [_stem(w) for w in _WORD_RE.findall(text) if w not in _STOPWORDS]
-
-
-def _fsync_path(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _backup_dir(directory: Path) -> Path:
@@ -238,7 +227,7 @@ class LexicalIndex:
                     json.dump(obj, f, ensure_ascii=False)
                     f.flush()
                     os.fsync(f.fileno())
-            _fsync_path(tmp)
+            fsync_path(tmp)
             if directory.exists():
                 if backup.exists():
                     shutil.rmtree(backup)
@@ -247,7 +236,7 @@ class LexicalIndex:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _fsync_path(directory.parent)
+        fsync_path(directory.parent)
         shutil.rmtree(backup, ignore_errors=True)
 
     @classmethod

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from index.durable import fsync_path
+
 log = logging.getLogger(__name__)
 
 # Bump when the export recipe changes: older exports then live in another folder.
@@ -127,16 +129,7 @@ def ensure_exported(model_dir: Path, target: Path, *, quantized: bool) -> Path:
 def _fsync_tree(folder: Path) -> None:
     # The rename must not publish files a crash could still leave half-written.
     for path in [*folder.iterdir(), folder]:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fsync_path(path)
 
 
 def _export(model_dir: Path, out: Path, *, quantized: bool) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from index.durable import fsync_path
+
 # Flat search costs ~0.07 ms per 1,000 vectors on one core: ~1.4 ms at the limit, a quarter of
 # a question's forward pass. HNSW answers in ~0.2-0.5 ms at any size this bot will see.
 FLAT_MAX = 20_000
@@ -78,20 +80,6 @@ def _kind_of(index: Any) -> str:
         inner.hnsw.efSearch = max(int(inner.hnsw.efSearch), HNSW_EF_SEARCH)
         return "hnsw"
     raise ValueError(f"unsupported vector index type {type(inner).__name__}")
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a directory be opened.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class VectorIndex:
@@ -280,7 +268,7 @@ class VectorIndex:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        _fsync_dir(path.parent)
+        fsync_path(path.parent)
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
