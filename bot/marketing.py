@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.services import Services
 from bot.settings import Settings
 from content_store.db import transaction
-from content_store.log import record_feedback
+from content_store.log import NewRecommendation, record_feedback
 from content_store.models import (
     ContentItem,
     Feedback,
@@ -49,7 +49,9 @@ class RelayedSuggestion:
     asset_id: str
 
 
-def queue_answer_post(session: Session, settings: Settings, answer: Recommendation) -> None:
+def queue_answer_post(
+    session: Session, settings: Settings, recommendation_id: int, answer: NewRecommendation
+) -> None:
     """Queue the marketing post of a logged answer (a rep's question from Slack, not the CLI)."""
     channel = settings.marketing_channel
     if not channel or answer.asker is None:
@@ -57,7 +59,7 @@ def queue_answer_post(session: Session, settings: Settings, answer: Recommendati
     assets = _assets(session, [item.item_id for item in answer.items])
     payload: dict[str, Any] = {
         "note": "answer",
-        "recommendation_id": answer.id,
+        "recommendation_id": recommendation_id,
         "asker": answer.asker,
         "source": answer.source,
         "question": answer.question,
@@ -73,7 +75,11 @@ def queue_answer_post(session: Session, settings: Settings, answer: Recommendati
         ],
     }
     enqueue(
-        session, channel=channel, kind=OutboxKind.POST, payload=payload, recommendation_id=answer.id
+        session,
+        channel=channel,
+        kind=OutboxKind.POST,
+        payload=payload,
+        recommendation_id=recommendation_id,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.marketing import queue_answer_post
 from bot.services import Services
-from content_store.models import Recommendation
+from content_store.log import NewRecommendation
 from content_store.spool import ReplayReport
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,9 @@ def flush_spool(services: Services, *, wait_seconds: float = 0.0) -> ReplayRepor
     """Write the spooled answers (and their marketing posts) into the log, each once, in order."""
     settings = services.settings
 
-    def also_queue_post(session: Session, row: Recommendation) -> None:
+    def also_queue_post(session: Session, recommendation_id: int, entry: NewRecommendation) -> None:
         # As when answered live: the post is queued if, and only if, the row is written.
-        queue_answer_post(session, settings, row)
+        queue_answer_post(session, settings, recommendation_id, entry)
 
     report = services.spool.replay(
         services.sessions, on_written=also_queue_post, wait_seconds=wait_seconds

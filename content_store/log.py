@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from content_store.models import Feedback, FeedbackKind, Recommendation, RecommendationItem
+from content_store.models.base import utcnow
 
 
 @dataclass(frozen=True)
@@ -43,36 +44,61 @@ class NewRecommendation:
     created_at: datetime | None = None  # when answered, if not now (a replayed spool record)
 
 
+# Built once: statements with parameters passed at execution hit the compiled cache, where
+# .values(...) would build and hash a new statement for each answer.
+_INSERT_ANSWER = insert(Recommendation).returning(Recommendation.id)
+_INSERT_ITEM = insert(RecommendationItem)
+
+
+def insert_recommendation(session: Session, new: NewRecommendation) -> int:
+    """Insert one answer and its items in the caller's transaction; return the answer's id.
+
+    Core inserts, not the ORM unit of work: this runs on every answer, and building, flushing
+    and expiring six mapped objects cost ~3x the statements themselves (0.96 vs 0.28 ms).
+    """
+    values: dict[str, object] = {
+        "question": new.question,
+        "source": new.source,
+        "asker": new.asker,
+        "team_id": new.team_id,
+        "channel_id": new.channel_id,
+        "thread_ts": new.thread_ts,
+        "message_ts": new.message_ts,
+        "request_key": new.request_key,
+        "prospect": new.prospect,
+        "stage": new.stage,
+        "stage_source": new.stage_source,
+        "stage_confidence": new.stage_confidence,
+        "top_score": new.top_score,
+        "weak": new.weak,
+        "latency_ms": new.latency_ms,
+        "index_version": new.index_version,
+        "provisional_id": new.provisional_id,
+        "created_at": new.created_at or utcnow(),
+    }
+    # On the session's connection: the ORM's bulk-insert path costs as much again.
+    connection = session.connection()
+    recommendation_id: int = connection.execute(_INSERT_ANSWER, values).scalar_one()
+    if new.items:
+        connection.execute(
+            _INSERT_ITEM,
+            [
+                {
+                    "recommendation_id": recommendation_id,
+                    "item_id": i.item_id,
+                    "rank": i.rank,
+                    "score": i.score,
+                    "reason": i.reason,
+                }
+                for i in new.items
+            ],
+        )
+    return recommendation_id
+
+
 def record_recommendation(session: Session, new: NewRecommendation) -> Recommendation:
-    """Add one answer and its items to the session (the caller's transaction commits both)."""
-    row = Recommendation(
-        question=new.question,
-        source=new.source,
-        asker=new.asker,
-        team_id=new.team_id,
-        channel_id=new.channel_id,
-        thread_ts=new.thread_ts,
-        message_ts=new.message_ts,
-        request_key=new.request_key,
-        prospect=new.prospect,
-        stage=new.stage,
-        stage_source=new.stage_source,
-        stage_confidence=new.stage_confidence,
-        top_score=new.top_score,
-        weak=new.weak,
-        latency_ms=new.latency_ms,
-        index_version=new.index_version,
-        provisional_id=new.provisional_id,
-        items=[
-            RecommendationItem(item_id=i.item_id, rank=i.rank, score=i.score, reason=i.reason)
-            for i in new.items
-        ],
-    )
-    if new.created_at is not None:
-        row.created_at = new.created_at
-    session.add(row)
-    session.flush()
-    return row
+    """Insert one answer (see insert_recommendation) and return it as a mapped row."""
+    return session.get_one(Recommendation, insert_recommendation(session, new))
 
 
 def record_feedback(

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.db import UNAVAILABLE, brief_error, transaction
-from content_store.log import LoggedItem, NewRecommendation, record_recommendation
+from content_store.log import LoggedItem, NewRecommendation, insert_recommendation
 from content_store.models import Recommendation
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ _APPEND_LOCK = ".append.lock"
 _REPLAY_LOCK = ".replay.lock"
 _FORMAT = 1
 
-OnWritten = Callable[[Session, Recommendation], None]
+# Called in a replayed record's transaction with its new id and the record.
+OnWritten = Callable[[Session, int, NewRecommendation], None]
 
 
 def new_provisional_id() -> int:
@@ -86,8 +87,15 @@ class Spool:
                 _fsync_dir(self.directory)
 
     def has_pending(self) -> bool:
-        current = self.directory / SPOOL_FILE
-        return (current.exists() and current.stat().st_size > 0) or bool(self._batches())
+        # A replay may rename the file between any two looks at it: ask once, and in this order
+        # (current file, then set-aside batches) a record on its way from one to the other is
+        # seen in at least one of them.
+        try:
+            if (self.directory / SPOOL_FILE).stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+        return bool(self._batches())
 
     def pending(self) -> list[NewRecommendation]:
         """The records waiting, oldest first (torn lines left out)."""
@@ -206,9 +214,9 @@ def _write_once(
         with transaction(sessions) as session:
             if _already_logged(session, entry):
                 return False
-            row = record_recommendation(session, entry)
+            recommendation_id = insert_recommendation(session, entry)
             if on_written is not None:
-                on_written(session, row)
+                on_written(session, recommendation_id, entry)
             return True
     except IntegrityError:
         # Another replay, or the same Slack event answered again, got there first.
