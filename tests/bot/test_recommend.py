@@ -43,6 +43,19 @@ def test_stored_prospect_stage_is_used_when_the_question_names_the_prospect(
     assert answer.prospect == "Acme Foods"
 
 
+def test_the_longest_prospect_name_in_the_question_wins(ingested: Services) -> None:
+    with transaction(ingested.sessions) as session:
+        set_prospect_stage(session, "Acme", Stage.AWARENESS)
+        set_prospect_stage(session, "Acme Foods", Stage.DECISION)
+        set_prospect_stage(session, "Foods", Stage.CONSIDERATION)
+
+    answer = recommend(ingested, Question(text="what should I send to Acme Foods?"))
+    assert (answer.prospect, answer.stage.stage) == ("Acme Foods", Stage.DECISION)
+    # Whole words only: "acmes" is not Acme.
+    other = recommend(ingested, Question(text="the acmes team wants a logistics story"))
+    assert other.stage.source is not StageSource.PROSPECT
+
+
 def test_prospect_option_uses_its_stored_stage(ingested: Services) -> None:
     with transaction(ingested.sessions) as session:
         set_prospect_stage(session, "Globex", Stage.AWARENESS)
