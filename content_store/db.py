@@ -31,11 +31,15 @@ def brief_error(error: Exception) -> str:
     return text.splitlines()[0][:200] if text else type(error).__name__
 
 
-def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, timeout: float | None = None, checkpoints: bool = True, **kwargs: Any
+) -> Engine:
     """An engine for the bot: SQLite in WAL mode with foreign keys, or PostgreSQL via psycopg 3.
 
     `timeout` bounds every wait (a connection, a statement, a lock) for callers that must not
     wait long, such as an answer; without it statements wait as long as they take.
+    `checkpoints=False` keeps SQLite's WAL checkpoints (and their fsyncs) out of this engine's
+    commits: whoever asks for that runs them elsewhere (see content_store/checkpoints.py).
     """
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         # Plain postgresql:// would pick psycopg2, which we do not ship.
@@ -46,7 +50,10 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Eng
         if timeout is not None:
             kwargs.setdefault("pool_timeout", timeout)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(lock_seconds * 1000)))
+        pragmas = partial(
+            _sqlite_pragmas, busy_ms=int(lock_seconds * 1000), checkpoints=checkpoints
+        )
+        event.listen(engine, "connect", pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -62,7 +69,9 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs: Any) -> Eng
     return create_engine(url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, *, busy_ms: int, checkpoints: bool = True
+) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (answers) run while a reindex writes; NORMAL sync is durable at checkpoints
     # and keeps a log write off the fsync path of every answer.
@@ -70,6 +79,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> Non
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    if not checkpoints:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
