@@ -10,15 +10,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
-from bot.answer_database import DatabaseUnavailable
+from bot.answer_database import DatabaseUnavailable, PendingCall
 from bot.marketing import queue_answer_post
 from bot.services import Services
 from content_store.db import transaction
-from content_store.log import LoggedItem, NewRecommendation, find_by_request_key
-from content_store.log import record_recommendation as log_recommendation
+from content_store.log import (
+    LoggedItem,
+    NewRecommendation,
+    find_by_request_key,
+    insert_recommendation,
+)
 from content_store.models import Recommendation
 from content_store.models.base import utcnow
-from content_store.prospects import clean_prospect_name, find_prospect_in_text, get_prospect
+from content_store.prospects import clean_prospect_name, stored_stage
 from content_store.spool import new_provisional_id
 from content_store.stage import Stage
 from content_store.text import clean_text
@@ -64,9 +68,21 @@ def recommend(services: Services, question: Question) -> Answer:
         )
     k = question.k or services.settings.top_k
     search_text = f"{question.context} {text}" if question.context else text
-    prospect_name, decision = _decide_stage(services, question, text, search_text)
+    query = search_text[:SEARCH_CHARS]
     searcher = services.searcher()
-    ranked = searcher.search(search_text[:SEARCH_CHARS], stage=decision.stage, k=k)
+    prospect_name = clean_prospect_name(question.prospect) if question.prospect else None
+    decision = _stated_stage(question, text)
+    lookup = None
+    if decision is None:
+        lookup = _start_prospect_lookup(services, prospect_name, search_text)
+    # The model runs while the database looks the prospect up (its forward pass releases the
+    # GIL): the answer waits for the slower of the two, not for both.
+    vector = searcher.embedder.encode_query(query)
+    if decision is None:
+        prospect_name, decision = _unstated_stage(
+            lookup, prospect_name, question, text, search_text
+        )
+    ranked = searcher.search(query, stage=decision.stage, k=k, query_vector=vector)
     weak = not ranked or ranked[0].dense < services.settings.weak_match_threshold
     items = tuple(
         AnswerItem(
@@ -113,21 +129,57 @@ def recommend(services: Services, question: Question) -> Answer:
     )
 
 
-def _decide_stage(
-    services: Services, question: Question, text: str, search_text: str
-) -> tuple[str | None, StageDecision]:
-    """Stage by precedence: stated > stored for the prospect > inferred from the wording.
+def _stated_stage(question: Question, text: str) -> StageDecision | None:
+    """The stage the rep stated (an option, a button, or words like "decision stage").
 
-    The question's own words come before its context: "anything for decision stage?" in a
-    thread that began "they're in evaluation" means decision.
+    Stage by precedence: stated > stored for the prospect > inferred from the wording. The
+    question's own words come before its context: "anything for decision stage?" in a thread
+    that began "they're in evaluation" means decision.
     """
-    prospect_name = clean_prospect_name(question.prospect) if question.prospect else None
     if question.stage is not None:
-        return prospect_name, StageDecision(question.stage, StageSource.STATED, 1.0)
+        return StageDecision(question.stage, StageSource.STATED, 1.0)
     named = stage_named_in(text) or (stage_named_in(question.context) if question.context else None)
     if named is not None:
-        return prospect_name, StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
-    stored = _stored_prospect(services, prospect_name, search_text)
+        return StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
+    return None
+
+
+ProspectLookup = PendingCall[tuple[str, Stage] | None]
+
+
+def _start_prospect_lookup(
+    services: Services, prospect_name: str | None, search_text: str
+) -> ProspectLookup | None:
+    """Start reading the prospect's stored stage (the one named, or the one the text mentions)."""
+
+    def lookup(sessions: sessionmaker[Session]) -> tuple[str, Stage] | None:
+        with sessions() as session:
+            return stored_stage(session, name=prospect_name, text=search_text)
+
+    try:
+        return services.answer_db.start("looking up the prospect", lookup)
+    except DatabaseUnavailable:
+        return None
+
+
+def _unstated_stage(
+    lookup: ProspectLookup | None,
+    prospect_name: str | None,
+    question: Question,
+    text: str,
+    search_text: str,
+) -> tuple[str | None, StageDecision]:
+    """The prospect's stored stage, else the stage the wording suggests, else none.
+
+    A database that cannot say in time counts as no stored stage: the answer then goes out with
+    the stage its wording suggests, logged as inferred.
+    """
+    stored = None
+    if lookup is not None:
+        try:
+            stored = lookup.result()
+        except DatabaseUnavailable:
+            stored = None
     if stored is not None:
         name, stage = stored
         return name, StageDecision(stage, StageSource.PROSPECT, 1.0, cue=name)
@@ -139,27 +191,6 @@ def _decide_stage(
     return prospect_name, StageDecision(
         guess.stage, StageSource.INFERRED, guess.confidence, guess.cue
     )
-
-
-def _stored_prospect(
-    services: Services, prospect_name: str | None, search_text: str
-) -> tuple[str, Stage] | None:
-    """The prospect's stored stage; None if there is none, or the database cannot say in time
-    (the answer then goes out with the stage its wording suggests, logged as inferred)."""
-
-    def lookup(sessions: sessionmaker[Session]) -> tuple[str, Stage] | None:
-        with sessions() as session:
-            prospect = (
-                get_prospect(session, prospect_name)
-                if prospect_name
-                else find_prospect_in_text(session, search_text)
-            )
-            return (prospect.name, Stage(prospect.stage)) if prospect is not None else None
-
-    try:
-        return services.answer_db.run("looking up the prospect", lookup)
-    except DatabaseUnavailable:
-        return None
 
 
 def _write_log(services: Services, entry: NewRecommendation) -> int:
@@ -176,10 +207,10 @@ def _write_log(services: Services, entry: NewRecommendation) -> int:
     def write(sessions: sessionmaker[Session]) -> int:
         try:
             with transaction(sessions) as session:
-                row = log_recommendation(session, entry)
+                recommendation_id = insert_recommendation(session, entry)
                 # One transaction: marketing hears of an answer if, and only if, it is logged.
-                queue_answer_post(session, settings, row)
-                return row.id
+                queue_answer_post(session, settings, recommendation_id, entry)
+                return recommendation_id
         except IntegrityError:
             # The same Slack event arrived twice at once: the first writer's row is the answer.
             if entry.request_key is None:
@@ -191,7 +222,7 @@ def _write_log(services: Services, entry: NewRecommendation) -> int:
                 return existing.id
 
     try:
-        return services.answer_db.run("logging an answer", write)
+        return services.answer_db.run("logging an answer", write, writes=True)
     except DatabaseUnavailable:
         services.spool.append(entry)
         log.info("answer %s spooled until the database is back", provisional_id)

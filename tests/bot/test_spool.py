@@ -4,6 +4,7 @@ clickable all along through their provisional ids."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,7 +167,8 @@ def test_the_cli_replays_what_an_earlier_run_spooled(bot: Services) -> None:
 def test_a_database_call_past_its_deadline_is_abandoned_and_the_next_ones_skip_it(
     database_url: str,
 ) -> None:
-    db = AnswerDatabase(database_url, timeout_s=0.3, hold_s=60)
+    # On its own thread, as for PostgreSQL (SQLite runs calls inline: see the next test).
+    db = AnswerDatabase(database_url, timeout_s=0.3, hold_s=60, inline=False)
 
     def stuck(_sessions: sessionmaker[Session]) -> None:
         time.sleep(3)  # a server that stopped replying without closing the connection
@@ -180,5 +182,49 @@ def test_a_database_call_past_its_deadline_is_abandoned_and_the_next_ones_skip_i
         assert time.monotonic() - started < 1.0
         db.recovered()
         assert db.run("after recovery", lambda sessions: 42) == 42
+    finally:
+        db.close()
+
+
+def test_sqlite_calls_run_on_the_callers_thread_and_postgres_calls_on_their_own(
+    database_url: str,
+) -> None:
+    db = AnswerDatabase(database_url, timeout_s=1.0)
+    try:
+        ran_on = db.run("which thread", lambda sessions: threading.current_thread())
+        sqlite = database_url.startswith("sqlite")
+        assert db.inline is sqlite
+        assert (ran_on is threading.current_thread()) is sqlite
+    finally:
+        db.close()
+
+
+def test_sqlite_writers_of_one_process_take_turns(database_url: str) -> None:
+    """Queued on a lock, not on SQLite's busy handler (which sleeps 1, 2, 5... ms per retry)."""
+    db = AnswerDatabase(database_url, timeout_s=5.0)
+    inside = 0
+    most_inside = 0
+    guard = threading.Lock()
+
+    def write(_sessions: sessionmaker[Session]) -> None:
+        nonlocal inside, most_inside
+        with guard:
+            inside += 1
+            most_inside = max(most_inside, inside)
+        time.sleep(0.05)
+        with guard:
+            inside -= 1
+
+    try:
+        threads = [
+            threading.Thread(target=db.run, args=("a write", write), kwargs={"writes": True})
+            for _ in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # PostgreSQL takes concurrent writers itself; SQLite's are lined up by the process.
+        assert most_inside == 1 if db.inline else most_inside > 1
     finally:
         db.close()
