@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from content_store.stage import Stage
 
@@ -156,6 +157,48 @@ _STOP = frozenset(
         "deal",
         "compare",
         "comparing",
+        # Filler a rep's sentence carries that says nothing about an asset ("mentions before").
+        "after",
+        "again",
+        "before",
+        "because",
+        "been",
+        "being",
+        "were",
+        "will",
+        "into",
+        "over",
+        "still",
+        "really",
+        "very",
+        "much",
+        "many",
+        "most",
+        "only",
+        "other",
+        "these",
+        "those",
+        "like",
+        "looking",
+        "trying",
+        "going",
+        "think",
+        "know",
+        "maybe",
+        "please",
+        "thanks",
+        "every",
+        "each",
+        "both",
+        "soon",
+        "later",
+        "today",
+        "tomorrow",
+        "week",
+        "meeting",
+        "call",
+        "email",
+        "follow",
     ]
 )
 
@@ -203,20 +246,25 @@ def read_query(
     folded = text.casefold()
     words = set(_WORD.findall(folded))
     competitors = frozenset(
-        c.casefold()
-        for c in known_competitors
-        if re.search(rf"(?<!\w){re.escape(c.casefold())}(?!\w)", folded)
+        c.casefold() for c in known_competitors if _whole_word(c.casefold()).search(folded)
     )
-    tags = {
-        t
-        for t in known_tags
-        if t in words or re.search(rf"(?<!\w){re.escape(t.replace('-', ' '))}(?!\w)", folded)
-    }
+    tags = {t for t in known_tags if t in words or _whole_word(t.replace("-", " ")).search(folded)}
     tags |= {INDUSTRY_WORDS[w] for w in words if w in INDUSTRY_WORDS}
     types = frozenset(t for pattern, t in TYPE_WORDS if pattern.search(text))
     return QueryContext(
         text=text, stage=stage, competitors=competitors, tags=frozenset(tags), types=types
     )
+
+
+@lru_cache(maxsize=4096)
+def _word_start(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}")
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    # Compiled once per name: read_query tests every known competitor and tag on every answer.
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
 
 
 def fuse(
@@ -274,9 +322,15 @@ def rank_assets(
         elif cosine > previous[1]:
             best[asset_id] = (previous[0], cosine, previous[2])
 
+    # Assets share a handful of stage lists: each one's stage fit is worked out once per query.
+    stage_fit: dict[tuple[Stage, ...], float] = {}
     scored: list[tuple[float, str]] = []
     for asset_id, (fused, _cosine, _chunk) in best.items():
-        scored.append((fused + fit_adjustment(assets[asset_id], query), asset_id))
+        meta = assets[asset_id]
+        fit = stage_fit.get(meta.stages)
+        if fit is None:
+            fit = stage_fit[meta.stages] = stage_adjustment(query.stage, meta.stages)
+        scored.append((fused + fit + fit_adjustment(meta, query, stage=False), asset_id))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
 
     chosen: list[RankedAsset] = []
@@ -306,12 +360,16 @@ def rank_assets(
     return chosen
 
 
-def fit_adjustment(meta: AssetMeta, query: QueryContext) -> float:
-    adjustment = stage_adjustment(query.stage, meta.stages)
-    asset_competitors = {c.casefold() for c in meta.competitors}
-    if query.competitors & asset_competitors:
+def fit_adjustment(meta: AssetMeta, query: QueryContext, *, stage: bool = True) -> float:
+    """How well the asset fits the question beyond its text: stage (unless `stage` is False),
+    competitors, tags and asset type."""
+    # Runs for every candidate asset of every answer: each test is skipped when the question
+    # gave it nothing to match.
+    adjustment = stage_adjustment(query.stage, meta.stages) if stage else 0.0
+    if query.competitors and any(c.casefold() in query.competitors for c in meta.competitors):
         adjustment += COMPETITOR_BONUS
-    adjustment += TAG_BONUS * min(2, len(query.tags & set(meta.tags)))
+    if query.tags and meta.tags:
+        adjustment += TAG_BONUS * min(2, len(query.tags.intersection(meta.tags)))
     if meta.type in query.types:
         adjustment += TYPE_BONUS
     return adjustment
@@ -357,7 +415,7 @@ def matched_terms(question: str, text: str, *, limit: int = 2) -> list[str]:
         key = word.casefold()
         if len(key) < 4 or key in _STOP or key in seen:
             continue
-        if re.search(rf"(?<!\w){re.escape(key)}", folded):
+        if _word_start(key).search(folded):
             found.append(word)
             seen.add(key)
         if len(found) >= limit:

@@ -1,7 +1,7 @@
 """Inner-product search over L2-normalised vectors (cosine similarity) with FAISS.
 
 Vectors are keyed by int64 chunk ids. Up to ``FLAT_MAX`` vectors the search is exact (flat);
-past that, where a flat scan would cost more than the question's forward pass, an HNSW graph
+past that, where a flat scan starts to show beside the question's forward pass, an HNSW graph
 answers instead (recall@10 against flat >= 0.98, measured by benchmarks/perf.py and the tests).
 faiss is imported lazily so ``import index`` stays cheap.
 """
@@ -19,9 +19,10 @@ import numpy as np
 
 from index.durable import fsync_path
 
-# Flat search costs ~0.07 ms per 1,000 vectors on one core: ~1.4 ms at the limit, a quarter of
-# a question's forward pass. HNSW answers in ~0.2-0.5 ms at any size this bot will see.
-FLAT_MAX = 20_000
+# Flat search costs ~0.025-0.055 ms per 1,000 vectors on one core (measured at 10,000): at most
+# ~0.2 ms at the limit, a tenth of the int8 model's forward pass (~1.9 ms). HNSW answers in
+# ~0.07 ms at 10,000 vectors (recall@10 0.988 on the synthetic benchmark library).
+FLAT_MAX = 4_000
 KINDS = ("auto", "flat", "hnsw")
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
