@@ -512,3 +512,11 @@ def test_read_query_keeps_the_text_and_stage_and_finds_nothing_in_a_plain_questi
     assert query.competitors == frozenset()
     assert query.tags == frozenset()
     assert query.types == frozenset()
+
+
+def test_matched_terms_skip_the_filler_of_a_reps_sentence() -> None:
+    text = "Before the meeting, teams still looking at forecasting will know more after a call."
+    found = matched_terms(
+        "before the call next week they will still be looking at forecasting", text
+    )
+    assert found == ["forecasting"]
