@@ -98,7 +98,8 @@ def ingest(
         ).id
     report.run_id = run_id
     try:
-        chunks = _embed(services, [i for i in loaded.items if i.id in set(diff.to_embed)], progress)
+        to_embed = set(diff.to_embed)  # once: built per item, it made ingest quadratic
+        chunks = _embed(services, [i for i in loaded.items if i.id in to_embed], progress)
         report.chunks_embedded = sum(len(c) for c in chunks.values())
         with transaction(services.sessions) as session:
             previous = current_index_version(session)
@@ -116,7 +117,11 @@ def ingest(
         with transaction(services.sessions) as session:
             fail_run(session, run_id, f"{type(error).__name__}: {error}")
         raise
-    if diff.touches_index or services.searcher().version != version:
+    # What was read and embedded is in the database now: let it go before the index is built
+    # from there, or a large library is held twice at the peak.
+    touches_index = diff.touches_index
+    del loaded, diff, chunks
+    if touches_index or services.searcher().version != version:
         services.reload()
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
