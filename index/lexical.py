@@ -1,10 +1,11 @@
 """BM25 keyword search over chunk texts.
 
-bm25s builds the index (eager, per-token BM25 scores in a CSC layout); searching is done
-here with plain numpy on those postings, which for one query on tens of thousands of chunks
-takes well under a millisecond and avoids bm25s's retrieve() quirks (k > corpus size, queries
-with no known token, progress bars). The index is saved in our own small format so that
-loading does not need bm25s at all.
+The index holds eager, per-token BM25 scores in a CSC layout, as bm25s's does, and its scores
+are bm25s's "lucene" variant to the bit (tests/index checks them against bm25s); it is built
+from token-id arrays with numpy, at half bm25s's peak memory. Searching is plain numpy on those
+postings, which for one query on 100,000 chunks takes ~0.2 ms, and avoids bm25s's retrieve()
+quirks (k > corpus size, queries with no known token, progress bars). The index is saved in our
+own small format.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ TOKENIZER_VERSION = 1
 _FORMAT = "funnelbot-bm25"
 _FORMAT_VERSION = 1
 
-# BM25 parameters (bm25s "lucene" variant; its idf is always positive).
+# BM25 parameters (bm25s's "lucene" variant; its idf is always positive).
 _K1 = 1.5
 _B = 0.75
 _METHOD = "lucene"
@@ -77,6 +78,45 @@ def tokenize(text: str) -> list[str]:
     return [_stem(w) for w in _WORD_RE.findall(text) if w not in _STOPWORDS]
 
 
+def _bm25_postings(
+    texts: Sequence[str],
+) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """Per-token BM25 scores of every document, token-major (CSC): vocab, data, indices, indptr.
+
+    The scores are bm25s's "lucene" variant, computed the way bm25s computes them (float64,
+    stored as float32), but from token-id arrays: bm25s wants the corpus as lists of token
+    strings, which at 100,000 chunks took 1.2 GB at the peak and left ~800 MB fragmented.
+    """
+    vocab: dict[str, int] = {}
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    per_doc: list[np.ndarray] = []
+    for i, text in enumerate(texts):
+        ids = [vocab.setdefault(token, len(vocab)) for token in tokenize(text)]
+        lengths[i] = len(ids)
+        per_doc.append(np.asarray(ids, dtype=np.int64))
+    n_docs, n_tokens = len(texts), len(vocab)
+    if not n_tokens:
+        return {}, np.empty(0, np.float32), np.empty(0, np.int32), np.zeros(1, np.int64)
+    tokens = np.concatenate(per_doc)
+    del per_doc
+    # One key per (token, document): sorted, they are the postings in CSC order, and their
+    # run lengths are the term frequencies.
+    keys, tf = np.unique(
+        tokens * n_docs + np.repeat(np.arange(n_docs, dtype=np.int64), lengths),
+        return_counts=True,
+    )
+    del tokens
+    token_of, doc_of = np.divmod(keys, n_docs)
+    del keys
+    df = np.bincount(token_of, minlength=n_tokens)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = _K1 * ((1 - _B) + _B * lengths[doc_of] / lengths.mean())
+    data = (tf / (norm + tf) * idf[token_of]).astype(np.float32)
+    indptr = np.zeros(n_tokens + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return vocab, data, doc_of.astype(np.int32), indptr
+
+
 def _backup_dir(directory: Path) -> Path:
     return directory.with_name(f".{directory.name}.old")
 
@@ -117,35 +157,11 @@ class LexicalIndex:
             raise ValueError(f"got {len(id_arr)} ids but {len(texts)} texts")
         if len(np.unique(id_arr)) != len(id_arr):
             raise ValueError("ids contain duplicates")
-        corpus = []
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise ValueError(f"texts[{i}] is {type(t).__name__}, expected str")
-            corpus.append(tokenize(t))
-
-        if not any(corpus):
-            # bm25s cannot index a corpus without a single token; nothing could match anyway.
-            return cls(
-                id_arr,
-                {},
-                np.empty(0, np.float32),
-                np.empty(0, np.int32),
-                np.zeros(1, np.int64),
-            )
-
-        import bm25s
-
-        retriever = bm25s.BM25(k1=_K1, b=_B, method=_METHOD)
-        retriever.index(corpus, create_empty_token=False, show_progress=False)
-        scores = retriever.scores
-        vocab = {str(tok): int(tid) for tok, tid in retriever.vocab_dict.items()}
-        return cls(
-            id_arr,
-            vocab,
-            np.ascontiguousarray(scores["data"], dtype=np.float32),
-            np.ascontiguousarray(scores["indices"], dtype=np.int32),
-            np.ascontiguousarray(scores["indptr"], dtype=np.int64),
-        )
+        vocab, data, indices, indptr = _bm25_postings(texts)
+        return cls(id_arr, vocab, data, indices, indptr)
 
     def __len__(self) -> int:
         return len(self._ids)

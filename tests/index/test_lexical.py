@@ -151,3 +151,27 @@ def test_load_rejects_other_tokenizer_version(lex: LexicalIndex, tmp_path: Path)
     (directory / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="rebuild"):
         LexicalIndex.load(directory)
+
+
+def test_postings_are_bm25s_lucene_scores_to_the_bit() -> None:
+    """The index is built without bm25s; every (token, chunk) score must still be bm25s's."""
+    bm25s = pytest.importorskip("bm25s", reason="bm25s comes with the dev extra")
+    from content_store.loaders import load_library
+    from index.chunking import chunk_text
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "content"
+    texts = [c for item in load_library(examples).items for c in chunk_text(item.title, item.body)]
+    texts += ["", "the of and", "SOC 2 SOC 2 SOC 2 audits", "Audits? audits. AUDITS"]
+    ours = LexicalIndex.build(list(range(100, 100 + len(texts))), texts)
+
+    reference = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    reference.index([tokenize(t) for t in texts], create_empty_token=False, show_progress=False)
+    scores = reference.scores
+    assert set(reference.vocab_dict) == set(ours._vocab)
+    for token, theirs_id in reference.vocab_dict.items():
+        lo, hi = scores["indptr"][theirs_id], scores["indptr"][theirs_id + 1]
+        theirs = dict(zip(scores["indices"][lo:hi].tolist(), scores["data"][lo:hi].tolist()))
+        mine_id = ours._vocab[token]
+        lo, hi = ours._indptr[mine_id], ours._indptr[mine_id + 1]
+        mine = dict(zip(ours._indices[lo:hi].tolist(), ours._data[lo:hi].tolist()))
+        assert mine == theirs, token
