@@ -170,8 +170,10 @@ def test_postings_are_bm25s_lucene_scores_to_the_bit() -> None:
     assert set(reference.vocab_dict) == set(ours._vocab)
     for token, theirs_id in reference.vocab_dict.items():
         lo, hi = scores["indptr"][theirs_id], scores["indptr"][theirs_id + 1]
-        theirs = dict(zip(scores["indices"][lo:hi].tolist(), scores["data"][lo:hi].tolist()))
+        theirs = dict(
+            zip(scores["indices"][lo:hi].tolist(), scores["data"][lo:hi].tolist(), strict=True)
+        )
         mine_id = ours._vocab[token]
         lo, hi = ours._indptr[mine_id], ours._indptr[mine_id + 1]
-        mine = dict(zip(ours._indices[lo:hi].tolist(), ours._data[lo:hi].tolist()))
+        mine = dict(zip(ours._indices[lo:hi].tolist(), ours._data[lo:hi].tolist(), strict=True))
         assert mine == theirs, token
