@@ -58,30 +58,6 @@ class HybridSearcher:
         self._competitors = sorted({c for a in self.assets.values() for c in a.competitors})
         self._tags = sorted({t for a in self.assets.values() for t in a.tags})
 
-    @classmethod
-    def build(
-        cls,
-        *,
-        embedder: Embedder,
-        chunks: Sequence[ChunkRecord],
-        vectors: np.ndarray,
-        assets: Mapping[str, AssetMeta],
-        version: int | None,
-    ) -> HybridSearcher:
-        ids = np.fromiter((c.id for c in chunks), dtype=np.int64, count=len(chunks))
-        vector_index = VectorIndex(embedder.dim)
-        if len(chunks):
-            vector_index.add(ids, vectors)
-        lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
-        return cls(
-            embedder=embedder,
-            vectors=vector_index,
-            lexical=lexical,
-            chunks=chunks,
-            assets=assets,
-            version=version,
-        )
-
     def __len__(self) -> int:
         return len(self.assets)
 
