@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -85,36 +86,54 @@ def _bm25_postings(
 
     The scores are bm25s's "lucene" variant, computed the way bm25s computes them (float64,
     stored as float32), but from token-id arrays: bm25s wants the corpus as lists of token
-    strings, which at 100,000 chunks took 1.2 GB at the peak and left ~800 MB fragmented.
+    strings, which at 100,000 chunks took 1.2 GB at the peak. Each document's distinct tokens
+    and counts are taken as it is read, so the corpus is never held as one array per token
+    occurrence.
     """
     vocab: dict[str, int] = {}
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    per_doc: list[np.ndarray] = []
+    n_docs = len(texts)
+    lengths = np.zeros(n_docs, dtype=np.int64)
+    per_doc = np.zeros(n_docs, dtype=np.int64)
+    # Growing buffers, not an array per document: 100,000 small arrays cost more in headers
+    # than in data, and joining them made a second copy.
+    token_buffer, count_buffer = array("i"), array("i")
     for i, text in enumerate(texts):
         ids = [vocab.setdefault(token, len(vocab)) for token in tokenize(text)]
         lengths[i] = len(ids)
-        per_doc.append(np.asarray(ids, dtype=np.int64))
-    n_docs, n_tokens = len(texts), len(vocab)
+        tokens, counts = np.unique(np.asarray(ids, dtype=np.int32), return_counts=True)
+        per_doc[i] = len(tokens)
+        token_buffer.frombytes(tokens.tobytes())
+        count_buffer.frombytes(counts.astype(np.int32).tobytes())
+    n_tokens = len(vocab)
     if not n_tokens:
         return {}, np.empty(0, np.float32), np.empty(0, np.int32), np.zeros(1, np.int64)
-    tokens = np.concatenate(per_doc)
-    del per_doc
-    # One key per (token, document): sorted, they are the postings in CSC order, and their
-    # run lengths are the term frequencies.
-    keys, tf = np.unique(
-        tokens * n_docs + np.repeat(np.arange(n_docs, dtype=np.int64), lengths),
-        return_counts=True,
-    )
-    del tokens
-    token_of, doc_of = np.divmod(keys, n_docs)
-    del keys
+    # Document-major now; a stable sort by token makes it token-major with each token's
+    # documents still in order: the postings in CSC order. Each array is replaced by its
+    # sorted copy one at a time, so that at most one extra copy exists at once.
+    order = np.argsort(np.frombuffer(token_buffer, dtype=np.int32), kind="stable")
+    token_of = np.frombuffer(token_buffer, dtype=np.int32)[order]
+    del token_buffer
+    tf = np.frombuffer(count_buffer, dtype=np.int32)[order]
+    del count_buffer
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int32), per_doc)[order]
+    del order
     df = np.bincount(token_of, minlength=n_tokens)
     idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = _K1 * ((1 - _B) + _B * lengths[doc_of] / lengths.mean())
-    data = (tf / (norm + tf) * idf[token_of]).astype(np.float32)
+    data = np.empty(len(tf), dtype=np.float32)
+    mean_length = lengths.mean()
+    # In blocks: the float64 temporaries of the whole corpus at once would set the peak.
+    for lo in range(0, len(tf), _SCORE_BLOCK):
+        hi = lo + _SCORE_BLOCK
+        block_tf = tf[lo:hi]
+        norm = _K1 * ((1 - _B) + _B * lengths[doc_of[lo:hi]] / mean_length)
+        data[lo:hi] = block_tf / (norm + block_tf) * idf[token_of[lo:hi]]
     indptr = np.zeros(n_tokens + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-    return vocab, data, doc_of.astype(np.int32), indptr
+    return vocab, data, doc_of, indptr
+
+
+# Postings scored per block when building (float64 temporaries of 8 bytes per posting).
+_SCORE_BLOCK = 1 << 20
 
 
 def _backup_dir(directory: Path) -> Path:
@@ -280,10 +299,11 @@ class LexicalIndex:
                 raise ValueError("vocabulary is not a mapping")
             vocab = {str(t): int(i) for t, i in vocab_raw.items()}
             with np.load(directory / _POSTINGS, allow_pickle=False) as z:
-                ids = z["ids"].astype(np.int64)
-                data = z["data"].astype(np.float32)
-                indices = z["indices"].astype(np.int32)
-                indptr = z["indptr"].astype(np.int64)
+                # copy=False: the arrays as stored need no second copy.
+                ids = z["ids"].astype(np.int64, copy=False)
+                data = z["data"].astype(np.float32, copy=False)
+                indices = z["indices"].astype(np.int32, copy=False)
+                indptr = z["indptr"].astype(np.int64, copy=False)
             n_docs = len(ids)
             if (
                 n_docs != meta.get("n_docs")
