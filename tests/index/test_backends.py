@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +75,31 @@ def test_int8_vectors_stay_close_to_fp32(embedder: Embedder, int8_embedder: Embe
     assert float(query @ security) > float(query @ cooking) + 0.2
 
 
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_bulk_encoding_gives_back_the_arena_a_question_never_needs(
+    int8_embedder: Embedder,
+) -> None:
+    # Batches of 16 texts of 256 tokens grow ONNX Runtime's arena by ~450 MB, which it would
+    # keep under everything a reindex builds next.
+    long_texts = [f"forecasting case study number {i} " * 80 for i in range(64)]
+    before = _resident_mb()
+    vectors = int8_embedder.encode(long_texts)
+    assert vectors.shape == (64, 384)
+    assert _resident_mb() - before < 150
+    # Questions still encode after the arena was given back, to the same vectors.
+    question = "forecasting case study"
+    np.testing.assert_allclose(
+        int8_embedder.encode_query(question), int8_embedder.encode([question])[0], atol=1e-5
+    )
+
+
 def test_the_export_is_made_once_under_the_models_folder_and_reused(
     models_dir: Path, int8_embedder: Embedder
 ) -> None:
@@ -91,6 +118,20 @@ def test_the_export_is_made_once_under_the_models_folder_and_reused(
     assert (exported[0] / MODEL_FILE).stat().st_mtime_ns == made
     assert [p.name for p in (models_dir / "onnx-int8").iterdir()] == [exported[0].name]
     np.testing.assert_array_equal(again.encode(TEXTS[:2]), int8_embedder.encode(TEXTS[:2]))
+
+
+def test_the_first_export_leaves_torch_out_of_the_process_that_asked(tmp_path: Path) -> None:
+    # The export runs in a child: a bot or an ingest on a new home must not carry torch.
+    script = (
+        "import sys; from pathlib import Path; from index.embedder import Embedder; "
+        f"e = Embedder(backend='onnx-int8', models_dir=Path({str(tmp_path)!r})); "
+        "v = e.encode(['pricing for retail']); "
+        "print(v.shape, 'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False"
+    assert (tmp_path / "onnx-int8").is_dir()
 
 
 def test_a_damaged_export_is_made_again(
