@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.heap import release_free_memory
 from bot.services import Services
 from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
@@ -121,6 +122,7 @@ def ingest(
     # from there, or a large library is held twice at the peak.
     touches_index = diff.touches_index
     del loaded, diff, chunks
+    release_free_memory()
     if touches_index or services.searcher().version != version:
         services.reload()
     report.duration_s = time.perf_counter() - started
@@ -141,9 +143,11 @@ def _embed(
             owners.append(item.id)
     progress.on_embed_start(len(texts))
     vectors = services.embedder.encode(texts, progress=progress.on_embedded)
+    row = vectors.shape[1] * vectors.itemsize
+    flat = vectors.data.cast("B")
     chunks: dict[str, list[NewChunk]] = {item.id: [] for item in items}
-    for owner, text, vector in zip(owners, texts, vectors, strict=True):
-        chunks[owner].append(NewChunk(text=text, vector=vector.tobytes()))
+    for i, (owner, text) in enumerate(zip(owners, texts, strict=True)):
+        chunks[owner].append(NewChunk(text=text, vector=flat[i * row : (i + 1) * row]))
     return chunks
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.index_runs import current_index_version
-from content_store.library import active_items, iter_active_chunks
+from content_store.library import count_active_chunks, iter_active_chunks, iter_active_items
 from content_store.stage import Stage
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
@@ -29,46 +29,40 @@ log = logging.getLogger(__name__)
 
 
 def load_searcher(
-    sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path
+    sessions: sessionmaker[Session],
+    embedder: Embedder,
+    index_dir: Path,
+    *,
+    previous: HybridSearcher | None = None,
 ) -> HybridSearcher:
+    """The searcher for the current version. ``previous``, the version still serving, lends
+    the new one its unchanged texts and asset records, so that the two share them while both
+    are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice)."""
     with sessions() as session:
         _snapshot(session)
         version = current_index_version(session)
-        assets = {
-            item.id: AssetMeta(
-                id=item.id,
-                title=item.title,
-                url=item.url,
-                type=item.type,
-                stages=tuple(Stage(s) for s in item.stages),
-                tags=tuple(item.tags),
-                competitors=tuple(item.competitors),
-            )
-            for item in active_items(session)
-        }
+        assets = _read_assets(session, previous)
         cache = cache_dir(index_dir, version, embedder.name)
         cached = _load_cache(cache) if version is not None else None
-        chunks, raw = _read_chunks(session, with_vectors=cached is None)
-    if cached is not None and len(cached[0]) == len(chunks):
-        vectors, lexical = cached
-        return HybridSearcher(
-            embedder=embedder,
-            vectors=vectors,
-            lexical=lexical,
-            chunks=chunks,
-            assets=assets,
-            version=version,
-        )
-    if cached is not None:  # the cache disagrees with the database: the database wins
+        dim = None if cached is not None else embedder.dim
+        chunks, built = _read_chunks(session, assets, previous, dim=dim)
+    if cached is not None:
+        if len(cached[0]) == len(chunks):
+            return HybridSearcher(
+                embedder=embedder,
+                vectors=cached[0],
+                lexical=cached[1],
+                chunks=chunks,
+                assets=assets,
+                version=version,
+            )
+        del cached  # the cache disagrees with the database: the database wins
         with sessions() as session:
-            chunks, raw = _read_chunks(session, with_vectors=True)
-    vectors = _vector_index(chunks, raw, embedder.dim)
-    # FAISS holds its own copy: the raw vectors go before the lexical index is built (at
-    # 100,000 chunks they are 150 MB of the peak).
-    del raw
+            chunks, built = _read_chunks(session, assets, previous, dim=embedder.dim)
+    assert built is not None  # read with a dimension, so with vectors
     searcher = HybridSearcher(
         embedder=embedder,
-        vectors=vectors,
+        vectors=built,
         lexical=LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks]),
         chunks=chunks,
         assets=assets,
@@ -91,24 +85,69 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _read_chunks(session: Session, *, with_vectors: bool) -> tuple[list[ChunkRecord], bytearray]:
-    """The active chunks and, if asked, their vectors end to end in one buffer (a list of each
-    chunk's bytes joined at the end would hold 100,000 chunks' vectors twice)."""
+def _read_assets(session: Session, previous: HybridSearcher | None) -> dict[str, AssetMeta]:
+    held = previous.assets if previous is not None else {}
+    assets: dict[str, AssetMeta] = {}
+    for item in iter_active_items(session):
+        asset = AssetMeta(
+            id=item.id,
+            title=item.title,
+            url=item.url,
+            type=item.type,
+            stages=tuple(Stage(s) for s in item.stages),
+            tags=tuple(item.tags),
+            competitors=tuple(item.competitors),
+        )
+        same = held.get(asset.id)
+        assets[asset.id] = same if same == asset else asset
+    return assets
+
+
+def _read_chunks(
+    session: Session,
+    assets: dict[str, AssetMeta],
+    previous: HybridSearcher | None,
+    *,
+    dim: int | None,
+) -> tuple[list[ChunkRecord], VectorIndex | None]:
+    """The active chunks and, given the vectors' dimension, a vector index of them, filled
+    batch by batch as they are read (at 100,000 chunks, all vectors read first would be
+    150 MB more at the peak of a reindex)."""
+    vectors = None if dim is None else VectorIndex.for_size(dim, count_active_chunks(session))
     chunks: list[ChunkRecord] = []
+    ids: list[int] = []
     raw = bytearray()
-    for c in iter_active_chunks(session, with_vectors=with_vectors):
-        chunks.append(ChunkRecord(id=c.id, asset_id=c.item_id, text=c.text))
-        if c.vector:
-            raw += c.vector
-    return chunks, raw
+    for c in iter_active_chunks(session, with_vectors=vectors is not None):
+        # One string per asset id and per unchanged text, shared with what is already held.
+        asset = assets.get(c.item_id)
+        held = previous.chunk_text(c.id) if previous is not None else None
+        chunks.append(
+            ChunkRecord(
+                id=c.id,
+                asset_id=asset.id if asset is not None else c.item_id,
+                text=held if held == c.text else c.text,
+            )
+        )
+        if vectors is not None:
+            ids.append(c.id)
+            raw += c.vector or b""
+            if len(ids) == _ADD_BATCH:
+                _add(vectors, ids, raw)
+                ids, raw = [], bytearray()
+    if vectors is not None and ids:
+        _add(vectors, ids, raw)
+    return chunks, vectors
 
 
-def _vector_index(chunks: list[ChunkRecord], raw: bytearray, dim: int) -> VectorIndex:
-    index = VectorIndex(dim)
-    if chunks:
-        ids = np.fromiter((c.id for c in chunks), dtype=np.int64, count=len(chunks))
-        index.add(ids, np.frombuffer(raw, dtype=np.float32).reshape(len(chunks), dim))
-    return index
+# Vectors handed to FAISS at a time while the index is built: 30 MB of 384 floats.
+_ADD_BATCH = 20_000
+
+
+def _add(index: VectorIndex, ids: list[int], raw: bytearray) -> None:
+    matrix = np.frombuffer(raw, dtype=np.float32)
+    if matrix.size != len(ids) * index.dim:
+        raise ValueError(f"stored vectors do not have {index.dim} dimensions")
+    index.add(np.asarray(ids, dtype=np.int64), matrix.reshape(len(ids), index.dim))
 
 
 def _load_cache(cache: Path) -> tuple[VectorIndex, LexicalIndex] | None:

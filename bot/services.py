@@ -70,7 +70,10 @@ class Services:
             elif self._stale(self._searcher):
                 try:
                     self._searcher = load_searcher(
-                        self.sessions, self.embedder, self.settings.index_dir
+                        self.sessions,
+                        self.embedder,
+                        self.settings.index_dir,
+                        previous=self._searcher,
                     )
                 except UNAVAILABLE as error:
                     # Keep answering from the index already loaded.
@@ -80,7 +83,9 @@ class Services:
 
     def reload(self) -> HybridSearcher:
         with self._lock:
-            self._searcher = load_searcher(self.sessions, self.embedder, self.settings.index_dir)
+            self._searcher = load_searcher(
+                self.sessions, self.embedder, self.settings.index_dir, previous=self._searcher
+            )
             self._checked_at = time.monotonic()
             return self._searcher
 

@@ -203,7 +203,7 @@ _STOP = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AssetMeta:
     id: str
     title: str

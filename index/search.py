@@ -24,7 +24,7 @@ class SearchMode(StrEnum):
     LEXICAL = "lexical"  # baseline for eval: BM25 alone
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChunkRecord:
     id: int
     asset_id: str
@@ -60,6 +60,10 @@ class HybridSearcher:
 
     def __len__(self) -> int:
         return len(self.assets)
+
+    def chunk_text(self, chunk_id: int) -> str | None:
+        """The text of a chunk of this version, or None."""
+        return self._chunk_texts.get(chunk_id)
 
     def search(
         self,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.ingest import ingest
 from bot.recommend import Question, recommend
+from bot.search_index import load_searcher
 from bot.services import Services
 from content_store.log import get_recommendation
 from content_store.models import Chunk, ContentItem, IndexRun
@@ -62,6 +63,37 @@ def test_changed_item_is_reembedded_and_others_are_not(ingested: Services, libra
     assert {k: v for k, v in after.items() if k != "price-tidewell-pricing-sheet"} == {
         k: v for k, v in before.items() if k != "price-tidewell-pricing-sheet"
     }
+
+
+def test_a_reindex_shares_unchanged_texts_and_assets_with_the_version_it_replaces(
+    ingested: Services, library: Path
+) -> None:
+    # While a reindex builds, the version serving is still held: what did not change is held
+    # once, by both.
+    old = ingested.searcher()
+    path = library / PRICING
+    text = path.read_text(encoding="utf-8").replace("discounts (2027)", "discounts (2027, v2)")
+    path.write_text(text + "\nNew: a hospital bundle.\n", "utf-8")
+
+    ingest(ingested, library)
+
+    new = ingested.searcher()
+    assert new is not old
+    ids = _chunk_ids(ingested)
+    changed = "price-tidewell-pricing-sheet"
+    assert "hospital bundle" in " ".join(str(new.chunk_text(c)) for c in ids[changed])
+    for item_id, chunk_ids in ids.items():
+        if item_id != changed:
+            for chunk_id in chunk_ids:
+                assert new.chunk_text(chunk_id) is not None
+                assert new.chunk_text(chunk_id) is old.chunk_text(chunk_id)
+    assert new.assets[changed].title.endswith("(2027, v2)")
+    unchanged = [i for i in ids if i != changed]
+    assert all(new.assets[i] is old.assets[i] for i in unchanged)
+    # Sharing changes nothing a question sees: a fresh load answers alike.
+    fresh = load_searcher(ingested.sessions, ingested.embedder, ingested.settings.index_dir)
+    question = "pricing for a hospital"
+    assert new.search(question, stage=None) == fresh.search(question, stage=None)
 
 
 def test_removed_item_leaves_results_but_stays_in_the_log(
