@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.index_runs import current_index_version
-from content_store.library import count_active_chunks, iter_active_chunks, iter_active_items
+from content_store.library import iter_active_chunks, iter_active_items, iter_active_vectors
 from content_store.stage import Stage
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
@@ -38,16 +38,35 @@ def load_searcher(
     """The searcher for the current version. ``previous``, the version still serving, lends
     the new one its unchanged texts and asset records, so that the two share them while both
     are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice)."""
+    for _ in range(_ATTEMPTS):
+        try:
+            return _load(sessions, embedder, index_dir, previous)
+        except _ChunksMoved:
+            log.info("the library changed while its index was being read; reading it again")
+    raise RuntimeError(f"the library changed during each of {_ATTEMPTS} reads of its index")
+
+
+_ATTEMPTS = 3
+
+
+class _ChunksMoved(Exception):
+    """The chunks read for the vectors are not those read for the texts."""
+
+
+def _load(
+    sessions: sessionmaker[Session],
+    embedder: Embedder,
+    index_dir: Path,
+    previous: HybridSearcher | None,
+) -> HybridSearcher:
     with sessions() as session:
         _snapshot(session)
         version = current_index_version(session)
         assets = _read_assets(session, previous)
         cache = cache_dir(index_dir, version, embedder.name)
         cached = _load_cache(cache) if version is not None else None
-        dim = None if cached is not None else embedder.dim
-        chunks, built = _read_chunks(session, assets, previous, dim=dim)
-    if cached is not None:
-        if len(cached[0]) == len(chunks):
+        chunks = _read_chunks(session, assets, previous)
+        if cached is not None and len(cached[0]) == len(chunks):
             return HybridSearcher(
                 embedder=embedder,
                 vectors=cached[0],
@@ -56,14 +75,15 @@ def load_searcher(
                 assets=assets,
                 version=version,
             )
-        del cached  # the cache disagrees with the database: the database wins
-        with sessions() as session:
-            chunks, built = _read_chunks(session, assets, previous, dim=embedder.dim)
-    assert built is not None  # read with a dimension, so with vectors
+        del cached  # none, or it disagrees with the database: the database wins
+        # BM25 first, then the vectors, read again: each build's passing peak then sits beside
+        # the other's result alone, not beside its peak too (~100 MB at 100,000 chunks).
+        lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+        vectors = _read_vectors(session, chunks, embedder.dim)
     searcher = HybridSearcher(
         embedder=embedder,
-        vectors=built,
-        lexical=LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks]),
+        vectors=vectors,
+        lexical=lexical,
         chunks=chunks,
         assets=assets,
         version=version,
@@ -104,20 +124,10 @@ def _read_assets(session: Session, previous: HybridSearcher | None) -> dict[str,
 
 
 def _read_chunks(
-    session: Session,
-    assets: dict[str, AssetMeta],
-    previous: HybridSearcher | None,
-    *,
-    dim: int | None,
-) -> tuple[list[ChunkRecord], VectorIndex | None]:
-    """The active chunks and, given the vectors' dimension, a vector index of them, filled
-    batch by batch as they are read (at 100,000 chunks, all vectors read first would be
-    150 MB more at the peak of a reindex)."""
-    vectors = None if dim is None else VectorIndex.for_size(dim, count_active_chunks(session))
+    session: Session, assets: dict[str, AssetMeta], previous: HybridSearcher | None
+) -> list[ChunkRecord]:
     chunks: list[ChunkRecord] = []
-    ids: list[int] = []
-    raw = bytearray()
-    for c in iter_active_chunks(session, with_vectors=vectors is not None):
+    for c in iter_active_chunks(session, with_vectors=False):
         # One string per asset id and per unchanged text, shared with what is already held.
         asset = assets.get(c.item_id)
         held = previous.chunk_text(c.id) if previous is not None else None
@@ -128,19 +138,34 @@ def _read_chunks(
                 text=held if held == c.text else c.text,
             )
         )
-        if vectors is not None:
-            ids.append(c.id)
-            raw += c.vector or b""
-            if len(ids) == _ADD_BATCH:
-                _add(vectors, ids, raw)
-                ids, raw = [], bytearray()
-    if vectors is not None and ids:
-        _add(vectors, ids, raw)
-    return chunks, vectors
+    return chunks
 
 
-# Vectors handed to FAISS at a time while the index is built: 30 MB of 384 floats.
-_ADD_BATCH = 20_000
+def _read_vectors(session: Session, chunks: list[ChunkRecord], dim: int) -> VectorIndex:
+    """A vector index of ``chunks``, filled batch by batch as their vectors are read (at
+    100,000 chunks, all vectors read first would be 150 MB more at the peak of a reindex)."""
+    index = VectorIndex.for_size(dim, len(chunks))
+    ids: list[int] = []
+    raw = bytearray()
+    position = 0
+    for chunk_id, vector in iter_active_vectors(session):
+        if position >= len(chunks) or chunks[position].id != chunk_id:
+            raise _ChunksMoved
+        position += 1
+        ids.append(chunk_id)
+        raw += vector
+        if len(ids) == _ADD_BATCH:
+            _add(index, ids, raw)
+            ids, raw = [], bytearray()
+    if position != len(chunks):
+        raise _ChunksMoved
+    if ids:
+        _add(index, ids, raw)
+    return index
+
+
+# Vectors handed to FAISS at a time while the index is built: 7.5 MB of 384 floats.
+_ADD_BATCH = 5_000
 
 
 def _add(index: VectorIndex, ids: list[int], raw: bytearray) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from content_store.loaders import LoadedItem
@@ -159,16 +159,6 @@ def iter_active_items(session: Session) -> Iterator[ActiveItem]:
         yield ActiveItem(*row)
 
 
-def count_active_chunks(session: Session) -> int:
-    query = (
-        select(func.count())
-        .select_from(Chunk)
-        .join(ContentItem, ContentItem.id == Chunk.item_id)
-        .where(ContentItem.active.is_(True))
-    )
-    return int(session.scalar(query) or 0)
-
-
 def iter_active_chunks(session: Session, *, with_vectors: bool = True) -> Iterator[StoredChunk]:
     """Every chunk of an active item, in id order: what the search index is built from."""
     active = set(session.scalars(select(ContentItem.id).where(ContentItem.active.is_(True))))
@@ -183,6 +173,16 @@ def iter_active_chunks(session: Session, *, with_vectors: bool = True) -> Iterat
         if row.item_id in active:
             vector = row.vector if with_vectors else None
             yield StoredChunk(id=row.id, item_id=row.item_id, text=row.text, vector=vector)
+
+
+def iter_active_vectors(session: Session) -> Iterator[tuple[int, bytes]]:
+    """``(chunk id, vector)`` of every chunk of an active item, in the order of
+    :func:`iter_active_chunks`."""
+    active = set(session.scalars(select(ContentItem.id).where(ContentItem.active.is_(True))))
+    query = select(Chunk.id, Chunk.item_id, Chunk.vector).order_by(Chunk.id)
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        if row.item_id in active:
+            yield row.id, row.vector
 
 
 def _fields(item: LoadedItem, now: object) -> dict[str, object]:

@@ -90,9 +90,11 @@ class Embedder:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if batch_size is None:
             # ONNX Runtime's arena grows to the biggest batch's activations (~235 MB at 16
-            # texts of 256 tokens, ~115 MB at 8). On 2 cores 8 texts a batch are as fast per
-            # text as 16 or 64 (measured: 85 and 83 texts/s of library chunks).
-            batch_size = 64 if backend == "torch" else 8
+            # texts of 256 tokens, ~60 MB at 4), and on 2 cores 4 texts a batch were the
+            # fastest (texts/s of library chunks at 1/4/8/16: 80/93/91/85). int8 activations
+            # are scaled per batch, so vectors move a little with their batch-mates: nDCG@5
+            # on the sample questions was 0.878/0.877/0.870/0.885 (torch 0.885).
+            batch_size = 64 if backend == "torch" else 4
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self._name = model if model is not None else DEFAULT_MODEL

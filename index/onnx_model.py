@@ -274,8 +274,8 @@ class OnnxEncoder:
     def release_memory(self) -> None:
         """Give back the memory ONNX Runtime's arena kept from the largest batch so far.
 
-        The arena keeps its peak: after batches of 8 texts of 256 tokens, ~115 MB (of 16,
-        ~235 MB) that a question never needs, held beneath everything a reindex builds next.
+        The arena keeps its peak (after batches of 16 texts of 256 tokens, ~235 MB) that a
+        question never needs, beneath everything a reindex builds next.
         """
         one, zero = np.ones((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.int64)
         feeds = {"input_ids": one, "attention_mask": one, "token_type_ids": zero}

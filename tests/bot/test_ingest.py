@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from bot import search_index
 from bot.ingest import ingest
 from bot.recommend import Question, recommend
 from bot.search_index import load_searcher
@@ -175,3 +177,15 @@ def test_index_is_served_from_the_database_after_a_restart(
     finally:
         restarted.close()
     assert [i.asset_id for i in answer_after.items] == [i.asset_id for i in answer_before.items]
+
+
+def test_vectors_read_for_other_chunks_than_the_texts_are_refused(ingested: Services) -> None:
+    # The texts and the vectors are read in two passes; a reindex committing between them
+    # must make the load start over, not pair texts with the wrong vectors.
+    with ingested.sessions() as session:
+        chunks = search_index._read_chunks(session, ingested.searcher().assets, None)
+        index = search_index._read_vectors(session, chunks, ingested.embedder.dim)
+        assert len(index) == len(chunks)
+        for moved in (chunks[1:], chunks[:-1], [chunks[1], chunks[0], *chunks[2:]]):
+            with pytest.raises(search_index._ChunksMoved):
+                search_index._read_vectors(session, moved, ingested.embedder.dim)
