@@ -1,7 +1,7 @@
 """Performance suite: `ask`, ingest, memory and start-up, beside the model's floor and two peers.
 
     python -m benchmarks.perf                    # 1,000 and 10,000 assets
-    python -m benchmarks.perf --full             # adds 100,000 (~20 min on 2 cores)
+    python -m benchmarks.perf --full             # adds 100,000 (~30 min on 2 cores)
     python -m benchmarks.perf --sizes 1000       # a quick look
 
 Everything is measured in one run, so each ratio compares figures taken under the same load:
