@@ -153,11 +153,23 @@ def recall_at_10(
     else:  # not served at this size: built here to show what it would give
         graph = VectorIndex(served.dim, kind="hnsw")
         build_s = timed_ms(lambda: graph.add(ids, vectors)) / 1000
-    hits = []
+    row_of = {int(i): n for n, i in enumerate(ids.tolist())}
+    hits, tied_hits = [], []
     for q in query_vectors:
-        truth = {i for i, _ in exact.search(q, 10)}
-        hits.append(len(truth & {i for i, _ in graph.search(q, 10)}) / max(1, len(truth)))
-    return {"recall@10": statistics.fmean(hits), "hnsw_build_s": build_s}
+        exact_top = exact.search(q, 10)
+        truth = {i for i, _ in exact_top}
+        found = [i for i, _ in graph.search(q, 10)]
+        hits.append(len(truth & set(found)) / max(1, len(truth)))
+        # Near-duplicate chunks tie: a neighbour as close as the exact tenth is as good an
+        # answer, though recall by id counts it as a miss.
+        tenth = exact_top[-1][1] if exact_top else 0.0
+        tied = sum(1 for i in found if float(vectors[row_of[i]] @ q) >= tenth - 1e-6)
+        tied_hits.append(min(tied, len(truth)) / max(1, len(truth)))
+    return {
+        "recall@10": statistics.fmean(hits),
+        "recall@10_ties": statistics.fmean(tied_hits),
+        "hnsw_build_s": build_s,
+    }
 
 
 def measure_size(
@@ -387,7 +399,7 @@ def size_table(table: Table, result: dict[str, Any], s: dict[str, Any]) -> None:
     table.row(
         "HNSW recall@10",
         f"{s['recall@10']:.3f}",
-        f"vs flat{built}",
+        f"vs exact; {s['recall@10_ties']:.3f} with ties as hits{built}",
         ">= 0.98",
         s["recall@10"] >= 0.98,
     )
