@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, String, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from content_store.models import Prospect, ProspectStageChange
@@ -19,11 +19,18 @@ MAX_NAME_LENGTH = 200
 _COLUMNS = (Prospect.key, Prospect.name, Prospect.stage)
 _BY_KEY = select(*_COLUMNS).where(Prospect.key == bindparam("key"))
 _ALL = select(*_COLUMNS)
+# Prospects whose key occurs in the :text (PostgreSQL names SQLite's instr() strpos()).
+_TEXT = bindparam("text", type_=String)
+_MENTIONED = _ALL.where(func.instr(_TEXT, Prospect.key) > 0)
+_MENTIONED_PG = _ALL.where(func.strpos(_TEXT, Prospect.key) > 0)
 
 
 class _Named(Protocol):
     @property
     def key(self) -> str: ...
+
+
+_P = TypeVar("_P", bound=_Named)
 
 
 def prospect_key(name: str) -> str:
@@ -61,29 +68,30 @@ def get_prospect(session: Session, name: str) -> Prospect | None:
 
 
 def stored_stage(
-    session: Session, *, name: str | None = None, text: str = ""
+    db: Session | Connection, *, name: str | None = None, text: str = ""
 ) -> tuple[str, Stage] | None:
     """(name, stage) of the prospect called `name`, or else of the one `text` mentions.
 
-    Reads columns, not mapped rows: this runs on every answer.
+    Reads columns, not mapped rows, and takes a bare connection too: this runs on every answer.
     """
     if name is not None:
-        row = session.execute(_BY_KEY, {"key": prospect_key(name)}).first()
+        row = db.execute(_BY_KEY, {"key": prospect_key(name)}).first()
         return (row.name, Stage(row.stage)) if row is not None else None
-    found = _named_in(text, session.execute(_ALL).all())
+    folded = text.casefold()
+    if not folded.strip():
+        return None
+    # The database keeps the names the text contains (a substring test in C over every row);
+    # Python then wants whole words. Testing every stored name here instead cost 174 ms per
+    # answer with 5,000 prospects: more distinct patterns than `re` caches, each recompiled.
+    dialect = db.get_bind().dialect if isinstance(db, Session) else db.dialect
+    mentioned = _MENTIONED_PG if dialect.name == "postgresql" else _MENTIONED
+    candidates = db.execute(mentioned, {"text": folded}).all()
+    found = _named_in(folded, candidates)
     return (found.name, Stage(found.stage)) if found is not None else None
 
 
-def find_prospect_in_text(session: Session, text: str) -> Prospect | None:
-    """The stored prospect whose name appears in the text as whole words (longest name wins)."""
-    return _named_in(text, session.scalars(select(Prospect)))
-
-
-_P = TypeVar("_P", bound=_Named)
-
-
-def _named_in(text: str, prospects: Iterable[_P]) -> _P | None:
-    folded = text.casefold()
+def _named_in(folded: str, prospects: Iterable[_P]) -> _P | None:
+    """The prospect whose key appears in the (case-folded) text as whole words; longest wins."""
     best: _P | None = None
     for prospect in prospects:
         if re.search(rf"(?<!\w){re.escape(prospect.key)}(?!\w)", folded) and (

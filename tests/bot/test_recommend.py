@@ -56,6 +56,23 @@ def test_the_longest_prospect_name_in_the_question_wins(ingested: Services) -> N
     assert other.stage.source is not StageSource.PROSPECT
 
 
+def test_the_prospect_the_question_names_is_found_among_many(ingested: Services) -> None:
+    # The database narrows the stored names to those the text contains: names with LIKE's
+    # wildcards in them are plain text, and case is folded on both sides.
+    with transaction(ingested.sessions) as session:
+        for n in range(600):
+            set_prospect_stage(session, f"Account {n} Holdings", Stage.AWARENESS)
+        set_prospect_stage(session, "Ünïcorn_50% Labs", Stage.DECISION)
+        set_prospect_stage(session, "Account 417 Holdings", Stage.CONSIDERATION)
+
+    found = recommend(ingested, Question(text="what next for ACCOUNT 417 HOLDINGS?"))
+    assert (found.prospect, found.stage.stage) == ("Account 417 Holdings", Stage.CONSIDERATION)
+    unicode = recommend(ingested, Question(text="a case study for ünïcorn_50% labs"))
+    assert (unicode.prospect, unicode.stage.stage) == ("Ünïcorn_50% Labs", Stage.DECISION)
+    wildcard = recommend(ingested, Question(text="a case study for ünïcornx50z labs"))
+    assert wildcard.stage.source is not StageSource.PROSPECT
+
+
 def test_prospect_option_uses_its_stored_stage(ingested: Services) -> None:
     with transaction(ingested.sessions) as session:
         set_prospect_stage(session, "Globex", Stage.AWARENESS)
