@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,12 +50,25 @@ class RelayedSuggestion:
 
 
 def queue_answer_post(
-    session: Session, settings: Settings, recommendation_id: int, answer: NewRecommendation
+    db: Session | Connection, settings: Settings, recommendation_id: int, answer: NewRecommendation
 ) -> None:
-    """Queue the marketing post of a logged answer (a rep's question from Slack, not the CLI)."""
+    """Queue the marketing post of a logged answer (a rep's question from Slack, not the CLI).
+
+    On a bare connection (the answer path's), a session joins its transaction for this alone.
+    """
     channel = settings.marketing_channel
     if not channel or answer.asker is None:
         return
+    if isinstance(db, Session):
+        _queue_answer_post(db, channel, recommendation_id, answer)
+    else:
+        with Session(bind=db) as session:
+            _queue_answer_post(session, channel, recommendation_id, answer)
+
+
+def _queue_answer_post(
+    session: Session, channel: str, recommendation_id: int, answer: NewRecommendation
+) -> None:
     assets = _assets(session, [item.item_id for item in answer.items])
     payload: dict[str, Any] = {
         "note": "answer",

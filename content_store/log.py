@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from content_store.models import Feedback, FeedbackKind, Recommendation, RecommendationItem
@@ -50,7 +50,7 @@ _INSERT_ANSWER = insert(Recommendation).returning(Recommendation.id)
 _INSERT_ITEM = insert(RecommendationItem)
 
 
-def insert_recommendation(session: Session, new: NewRecommendation) -> int:
+def insert_recommendation(db: Session | Connection, new: NewRecommendation) -> int:
     """Insert one answer and its items in the caller's transaction; return the answer's id.
 
     Core inserts, not the ORM unit of work: this runs on every answer, and building, flushing
@@ -77,7 +77,7 @@ def insert_recommendation(session: Session, new: NewRecommendation) -> int:
         "created_at": new.created_at or utcnow(),
     }
     # On the session's connection: the ORM's bulk-insert path costs as much again.
-    connection = session.connection()
+    connection = db.connection() if isinstance(db, Session) else db
     recommendation_id: int = connection.execute(_INSERT_ANSWER, values).scalar_one()
     if new.items:
         connection.execute(
