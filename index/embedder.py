@@ -13,9 +13,11 @@ the torch model on it unless a device was named.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,10 +268,10 @@ class Embedder:
         # Longest first: texts of similar length share a batch (less padding), and a batch
         # that is too big for memory fails at once rather than at the end.
         order = sorted(range(n), key=lambda i: len(texts[i]), reverse=True)
+        batches = [order[start : start + step] for start in range(0, n, step)]
         done = 0
-        for start in range(0, n, step):
-            idx = order[start : start + step]
-            out[idx] = encode_batch([texts[i] for i in idx])
+        for idx, vectors in self._run_batches(encode_batch, texts, batches):
+            out[idx] = vectors
             done += len(idx)
             if progress is not None:
                 progress(done)
@@ -278,6 +280,27 @@ class Embedder:
             # cost a second run (~1.5 ms) for nothing.
             self._release_bulk_memory()
         return out
+
+    def _run_batches(
+        self,
+        encode_batch: Callable[[list[str]], np.ndarray],
+        texts: Sequence[str],
+        batches: list[list[int]],
+    ) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Each batch of indexes with its vectors, in order. ONNX runs use one thread each
+        (index/onnx_model.py), so on the CPU one batch per core runs at once."""
+        streams = min(len(batches), os.cpu_count() or 1)
+        if streams <= 1 or encode_batch != self._encode_batch or self._backend == "torch":
+            for idx in batches:
+                yield idx, encode_batch([texts[i] for i in idx])
+            return
+        pool = ThreadPoolExecutor(streams, thread_name_prefix="encode")
+        try:
+            results = pool.map(lambda idx: encode_batch([texts[i] for i in idx]), batches)
+            yield from zip(batches, results, strict=True)
+        finally:
+            # A failed batch (or a caller that stopped) leaves the rest unrun.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _release_bulk_memory(self) -> None:
         from index.onnx_model import OnnxEncoder

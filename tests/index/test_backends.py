@@ -100,6 +100,18 @@ def test_bulk_encoding_gives_back_the_arena_a_question_never_needs(
     )
 
 
+def test_bulk_batches_run_side_by_side_and_come_back_in_order(onnx_embedder: Embedder) -> None:
+    # fp32: a text's vector does not depend on its batch-mates, so each row can be checked
+    # against the text encoded alone.
+    texts = [f"{topic} for a {size} retailer" for topic in ("pricing", "SOC 2", "forecasting")
+             for size in ("small", "mid-market", "global", "regional", "online")]  # fmt: skip
+    seen: list[int] = []
+    vectors = onnx_embedder.encode(texts, progress=seen.append)
+    alone = np.stack([onnx_embedder.encode_query(t) for t in texts])
+    np.testing.assert_allclose(vectors, alone, atol=1e-4)
+    assert seen == sorted(seen) and seen[-1] == len(texts)
+
+
 class _CountingSession:
     """ONNX Runtime's session, counting its runs (the library's object, not ours, is wrapped)."""
 
