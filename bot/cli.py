@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.answer import Answer
+from bot.cli_crm import crm_app
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 prospect_app = typer.Typer(help="Store and show a prospect's buyer-journey stage.")
 app.add_typer(prospect_app, name="prospect")
+app.add_typer(crm_app, name="crm")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

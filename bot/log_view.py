@@ -20,6 +20,17 @@ def recommendation_to_json(row: Recommendation) -> dict[str, Any]:
         "prospect": row.prospect,
         "stage": row.stage,
         "stage_source": row.stage_source,
+        **(
+            {
+                "crm": {
+                    "system": row.crm_system,
+                    "deal_id": row.crm_object_id,
+                    "raw_stage": row.crm_raw_stage,
+                }
+            }
+            if row.crm_system
+            else {}
+        ),
         "top_score": round(row.top_score, 4),
         "weak_match": row.weak,
         "latency_ms": round(row.latency_ms, 1),

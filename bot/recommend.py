@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
 from bot.answer_database import DatabaseUnavailable, PendingCall
+from bot.crm.lookup import CrmFinding
 from bot.marketing import queue_answer_post
 from bot.services import Services
 from content_store.log import (
@@ -36,6 +37,16 @@ SEARCH_CHARS = 1_000
 
 class QuestionError(ValueError):
     """The question cannot be answered as asked; the message tells the rep what to change."""
+
+
+class AmbiguousProspect(QuestionError):
+    """Several CRM companies match the question: the rep picks one (Slack buttons, --prospect)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f'several prospects match: {", ".join(names)}; name one (--prospect "{names[0]}")'
+        )
+        self.names = names
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,13 +85,25 @@ def recommend(services: Services, question: Question) -> Answer:
     lookup = None
     if decision is None:
         lookup = _start_prospect_lookup(services, prospect_name, search_text)
+    # --- CRM (bot/crm): started here, consulted after the stated stage, before the stored one.
+    crm_lookup = None
+    if decision is None and services.crm is not None:
+        crm_lookup = services.crm.start(prospect=prospect_name, text=search_text)
+    # --- end CRM
     # The model runs while the database looks the prospect up (its forward pass releases the
     # GIL): the answer waits for the slower of the two, not for both.
     vector = searcher.embedder.encode_query(query)
+    # --- CRM: its stage comes before the stored /prospect stage.
+    crm = _crm_finding(crm_lookup.result() if crm_lookup is not None else None)
+    if crm is not None and crm.found is not None:
+        prospect_name, decision = crm.found.company.name, crm.found.decision()
+    # --- end CRM
     if decision is None:
         prospect_name, decision = _unstated_stage(
             lookup, prospect_name, question, text, search_text
         )
+        if crm is not None and crm.note:  # the CRM was asked and had no stage: say so
+            decision = replace(decision, note=crm.note)
     ranked = searcher.search(query, stage=decision.stage, k=k, query_vector=vector)
     weak = not ranked or ranked[0].dense < services.settings.weak_match_threshold
     items = tuple(
@@ -116,6 +139,14 @@ def recommend(services: Services, question: Question) -> Answer:
         index_version=searcher.version,
         items=[LoggedItem(i.asset_id, i.rank, i.score, i.reason) for i in items],
     )
+    crm_ref = crm.found.ref() if crm is not None and crm.found is not None else None
+    if crm_ref is not None:
+        entry = replace(
+            entry,
+            crm_system=crm_ref.system,
+            crm_object_id=crm_ref.deal_id,
+            crm_raw_stage=crm_ref.raw_stage,
+        )
     recommendation_id = _write_log(services, entry)
     return Answer(
         recommendation_id=recommendation_id,
@@ -125,7 +156,15 @@ def recommend(services: Services, question: Question) -> Answer:
         items=items,
         weak=weak,
         latency_ms=latency_ms,
+        crm=crm_ref,
     )
+
+
+def _crm_finding(finding: CrmFinding | None) -> CrmFinding | None:
+    """The CRM's finding; several companies matching stops the answer to ask which one."""
+    if finding is not None and finding.candidates:
+        raise AmbiguousProspect([c.name for c in finding.candidates])
+    return finding
 
 
 def _stated_stage(question: Question, text: str) -> StageDecision | None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer_database import AnswerDatabase, DatabaseUnavailable
+from bot.crm.lookup import CrmStages, crm_stages_for
 from bot.search_index import load_searcher
 from bot.settings import Settings
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
@@ -53,6 +54,8 @@ class Services:
             backend=settings.embedding_backend,
             models_dir=settings.models_dir,
         )
+        # The CRM a prospect's stage is read from (bot/crm); None without one.
+        self.crm: CrmStages | None = crm_stages_for(settings)
         self._searcher: HybridSearcher | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0

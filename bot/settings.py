@@ -43,6 +43,20 @@ class Settings:
     # How long an answer waits on the database (connect, a query, a lock) before it answers
     # without it and spools its log row.
     db_timeout_seconds: float = 2.0
+    # The CRM a prospect's stage is read from (docs/crm.md): None, "hubspot" or "salesforce".
+    crm: str | None = None
+    hubspot_token: str | None = field(default=None, repr=False)
+    hubspot_api_url: str | None = None
+    salesforce_instance_url: str | None = None
+    salesforce_token: str | None = field(default=None, repr=False)
+    salesforce_username: str | None = None
+    salesforce_password: str | None = field(default=None, repr=False)
+    salesforce_security_token: str | None = field(default=None, repr=False)
+    crm_timeout_ms: int = 800  # the most an answer waits on the CRM
+    crm_cache_seconds: int = 300
+    crm_poll_minutes: int = 10
+    crm_push_daily_max: int = 5  # pushes per rep per day
+    crm_log_sent: bool = False  # "Sent it" writes a note on the deal
 
     def __post_init__(self) -> None:
         if not self.embedding_backend:
@@ -56,6 +70,46 @@ class Settings:
             )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
+        self._check_crm()
+
+    def _check_crm(self) -> None:
+        """A CRM named without what it needs to connect stops start-up, naming the setting."""
+        if self.crm is None:
+            return
+        if self.crm not in CRMS:
+            raise SettingsError(f"FUNNELBOT_CRM must be hubspot or salesforce, got {self.crm!r}")
+        if self.crm == "hubspot":
+            token = self.hubspot_token
+            if not token:
+                raise SettingsError(
+                    "FUNNELBOT_HUBSPOT_TOKEN is not set (a private app's access token, pat-…)"
+                )
+            if not re.fullmatch(r"pat-[A-Za-z0-9-]+", token):
+                raise SettingsError(
+                    "FUNNELBOT_HUBSPOT_TOKEN is malformed: a private app token starts with pat-"
+                )
+            _check_url(self.hubspot_api_url, "FUNNELBOT_HUBSPOT_API_URL")
+            return
+        _check_url(self.salesforce_instance_url, "FUNNELBOT_SALESFORCE_INSTANCE_URL")
+        if self.salesforce_token:
+            if not self.salesforce_instance_url:
+                raise SettingsError(
+                    "FUNNELBOT_SALESFORCE_INSTANCE_URL is not set (e.g. "
+                    "https://yourorg.my.salesforce.com); the access token needs it"
+                )
+            if re.search(r"\s", self.salesforce_token):
+                raise SettingsError("FUNNELBOT_SALESFORCE_TOKEN is malformed: it holds spaces")
+            return
+        for name, value in (
+            ("FUNNELBOT_SALESFORCE_USERNAME", self.salesforce_username),
+            ("FUNNELBOT_SALESFORCE_PASSWORD", self.salesforce_password),
+            ("FUNNELBOT_SALESFORCE_SECURITY_TOKEN", self.salesforce_security_token),
+        ):
+            if not value:
+                raise SettingsError(
+                    f"{name} is not set (or set FUNNELBOT_SALESFORCE_INSTANCE_URL and "
+                    "FUNNELBOT_SALESFORCE_TOKEN)"
+                )
 
     @property
     def index_dir(self) -> Path:
@@ -98,6 +152,19 @@ class Settings:
             digest_cron=_cron(text("FUNNELBOT_DIGEST_CRON"), "FUNNELBOT_DIGEST_CRON"),
             reindex_cron=_cron(text("FUNNELBOT_REINDEX_CRON"), "FUNNELBOT_REINDEX_CRON"),
             db_timeout_seconds=_float(env, "FUNNELBOT_DB_TIMEOUT_SECONDS", 2.0, low=0.1, high=60.0),
+            crm=(text("FUNNELBOT_CRM") or "").lower() or None,
+            hubspot_token=text("FUNNELBOT_HUBSPOT_TOKEN"),
+            hubspot_api_url=text("FUNNELBOT_HUBSPOT_API_URL"),
+            salesforce_instance_url=text("FUNNELBOT_SALESFORCE_INSTANCE_URL"),
+            salesforce_token=text("FUNNELBOT_SALESFORCE_TOKEN"),
+            salesforce_username=text("FUNNELBOT_SALESFORCE_USERNAME"),
+            salesforce_password=text("FUNNELBOT_SALESFORCE_PASSWORD"),
+            salesforce_security_token=text("FUNNELBOT_SALESFORCE_SECURITY_TOKEN"),
+            crm_timeout_ms=_int(env, "FUNNELBOT_CRM_TIMEOUT_MS", 800, low=50, high=30_000),
+            crm_cache_seconds=_int(env, "FUNNELBOT_CRM_CACHE_SECONDS", 300, low=0, high=86_400),
+            crm_poll_minutes=_int(env, "FUNNELBOT_CRM_POLL_MINUTES", 10, low=1, high=1440),
+            crm_push_daily_max=_int(env, "FUNNELBOT_CRM_PUSH_DAILY_MAX", 5, low=0, high=100),
+            crm_log_sent=_bool(env, "FUNNELBOT_CRM_LOG_SENT"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -124,6 +191,23 @@ class Settings:
                 raise SettingsError("SLACK_SIGNING_SECRET is malformed: expected a hex string")
         if self.slack_api_url and not re.match(r"https?://", self.slack_api_url):
             raise SettingsError("SLACK_API_URL is malformed: expected an http(s):// URL")
+
+
+CRMS = ("hubspot", "salesforce")
+
+
+def _check_url(value: str | None, name: str) -> None:
+    if value and not re.match(r"https?://[^\s/]+", value):
+        raise SettingsError(f"{name} is malformed: expected an http(s):// URL")
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0 (on or off), got {raw!r}")
 
 
 def _ids(raw: str | None) -> frozenset[str]:

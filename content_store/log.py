@@ -42,6 +42,9 @@ class NewRecommendation:
     index_version: int | None = None
     provisional_id: int | None = None  # negative; see Recommendation.provisional_id
     created_at: datetime | None = None  # when answered, if not now (a replayed spool record)
+    crm_system: str | None = None  # stage_source "crm": the CRM, its deal id and raw stage
+    crm_object_id: str | None = None
+    crm_raw_stage: str | None = None
 
 
 # Built once: statements with parameters passed at execution hit the compiled cache, where
@@ -75,6 +78,9 @@ def insert_recommendation(db: Session | Connection, new: NewRecommendation) -> i
         "index_version": new.index_version,
         "provisional_id": new.provisional_id,
         "created_at": new.created_at or utcnow(),
+        "crm_system": new.crm_system,
+        "crm_object_id": new.crm_object_id,
+        "crm_raw_stage": new.crm_raw_stage,
     }
     # On the session's connection: the ORM's bulk-insert path costs as much again.
     connection = db.connection() if isinstance(db, Session) else db

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
 from content_store.models import RecommendationItem as Item
+from content_store.stage import STAGE_ORDER
 from content_store.windows import AnswerWindow, answer_window
 
-STAGES = ("awareness", "consideration", "decision")
+STAGES = tuple(str(stage) for stage in STAGE_ORDER)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from content_store.models.base import Base
 from content_store.models.content import Chunk, ContentItem
+from content_store.models.crm import CrmDealStage, CrmPollState, CrmPush, CrmPushOptOut
 from content_store.models.index_run import IndexRun, IndexRunStatus
 from content_store.models.lease import Lease
 from content_store.models.marketing import (
@@ -23,6 +24,10 @@ __all__ = [
     "Base",
     "Chunk",
     "ContentItem",
+    "CrmDealStage",
+    "CrmPollState",
+    "CrmPush",
+    "CrmPushOptOut",
     "Feedback",
     "FeedbackKind",
     "IndexRun",

@@ -59,6 +59,10 @@ class Recommendation(Base):
     weak: Mapped[bool] = mapped_column(Boolean, default=False)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     index_version: Mapped[int | None] = mapped_column(Integer)
+    # Where a stage read from the CRM came from (stage_source "crm"): the deal and its raw stage.
+    crm_system: Mapped[str | None] = mapped_column(String(16))
+    crm_object_id: Mapped[str | None] = mapped_column(String(64))
+    crm_raw_stage: Mapped[str | None] = mapped_column(String(200))
 
     items: Mapped[list[RecommendationItem]] = relationship(
         back_populates="recommendation",

@@ -271,7 +271,7 @@ def test_catalog_rows_load_and_bad_row_is_reported(tmp_path: Path) -> None:
     assert items["blog-1"].type == "link"
     assert items["quoted, id"].competitors == ("Acme, Inc.", "Globex")
     assert problems_at(result, "links/catalog.csv:3") == [
-        "unknown stage 'someday'; use awareness, consideration or decision"
+        "unknown stage 'someday'; use awareness, consideration, decision or customer"
     ]
     assert problems_at(result, "links/catalog.csv:5") == ["missing required field 'id'"]
     assert len(result.problems) == 2
@@ -298,7 +298,7 @@ def test_catalog_missing_required_column_is_one_problem(tmp_path: Path) -> None:
         (
             "later.md",
             md(stage="later"),
-            "unknown stage 'later'; use awareness, consideration or decision",
+            "unknown stage 'later'; use awareness, consideration, decision or customer",
         ),
         ("soon.md", md(review_by="soon"), "`review_by` must be a date like 2027-03-01, got 'soon'"),
         ("badday.md", md(review_by="2027-02-30"), "front matter is not valid YAML"),

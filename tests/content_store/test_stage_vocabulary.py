@@ -8,8 +8,15 @@ from content_store.stage import STAGE_ORDER, STAGE_SYNONYMS, Stage, parse_stage
 
 
 def test_stages_are_ordered_along_the_funnel() -> None:
-    assert STAGE_ORDER == (Stage.AWARENESS, Stage.CONSIDERATION, Stage.DECISION)
-    assert [s.position for s in STAGE_ORDER] == [0, 1, 2]
+    assert STAGE_ORDER == (Stage.AWARENESS, Stage.CONSIDERATION, Stage.DECISION, Stage.CUSTOMER)
+    assert [s.position for s in STAGE_ORDER] == [0, 1, 2, 3]
+
+
+def test_customer_is_parsed_but_never_read_from_a_question() -> None:
+    from index.stage import stage_named_in
+
+    assert parse_stage("customer") is Stage.CUSTOMER
+    assert stage_named_in("anything for a customer in customer success?") is None
 
 
 def test_a_stage_prints_as_its_plain_name() -> None:
@@ -66,8 +73,10 @@ def test_every_synonym_is_a_lowercase_key_that_parse_stage_accepts() -> None:
 
 
 def test_every_stage_name_is_its_own_synonym() -> None:
+    # All but customer, which a question's wording never names (it comes from the CRM).
     for stage in Stage:
-        assert STAGE_SYNONYMS[stage.value] is stage
+        if stage is not Stage.CUSTOMER:
+            assert STAGE_SYNONYMS[stage.value] is stage
 
 
 @pytest.mark.parametrize("text", ["closing", "stage", "", "decisions", "late"])

@@ -102,7 +102,7 @@ def test_stage_coverage_counts_assets_questions_and_weak_matches(ingested: Servi
     with ingested.sessions() as session:
         coverage = {s.stage: s for s in stage_coverage(session, since=NOW - timedelta(days=1))}
 
-    assert set(coverage) == {"awareness", "consideration", "decision"}
+    assert set(coverage) == {"awareness", "consideration", "decision", "customer"}
     assert (coverage["decision"].questions, coverage["decision"].weak) == (2, 1)
     assert coverage["awareness"].questions == 1 and coverage["consideration"].questions == 0
     assert coverage["decision"].assets >= 8 and coverage["awareness"].assets >= 9
