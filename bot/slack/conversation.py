@@ -9,9 +9,10 @@ from slack_sdk import WebClient
 
 from bot.answer_database import DatabaseUnavailable
 from bot.follow_up import read_follow_up
-from bot.recommend import Question, QuestionError, recommend
+from bot.recommend import AmbiguousProspect, Question, QuestionError, recommend
 from bot.services import Services
 from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.crm import pick_prospect_blocks, pick_prospect_text
 from bot.slack.blocks.messages import USAGE, notice_blocks, usage_blocks
 from bot.slack.failures import reply_on_failure
 from bot.slack.mrkdwn import strip_mentions
@@ -70,6 +71,10 @@ def answer_event(
                     prospect=follow_up.prospect if follow_up else None,
                 ),
             )
+        except AmbiguousProspect as ambiguous:
+            names = ambiguous.names
+            post(pick_prospect_text(names), pick_prospect_blocks(text, names, source=source))
+            return
         except QuestionError as error:
             post(str(error), notice_blocks(str(error), emoji=":warning:"))
             return

@@ -7,6 +7,9 @@ NOT_USEFUL = "funnelbot.not_useful"
 SENT = "funnelbot.sent"
 SHARE = "funnelbot.share"
 STATS_CSV = "funnelbot.stats_csv"  # "Download CSV" under /content-stats; value: the days
+# "Which prospect?" buttons, one per CRM company matching; each action id ends :<n>.
+PICK_PROSPECT = "funnelbot.pick_prospect"
+CRM_PUSHES = "funnelbot.crm_pushes"  # Home tab: switch deal-move pushes on or off
 NOT_USEFUL_REASON_VIEW = "funnelbot.not_useful_reason"
 
 REASON_BLOCK = "reason"
@@ -14,7 +17,7 @@ REASON_ACTION = "reason_select"
 COMMENT_BLOCK = "comment"
 COMMENT_ACTION = "comment_input"
 
-ACTIONS = (USEFUL, NOT_USEFUL, SENT, SHARE, STATS_CSV)
+ACTIONS = (USEFUL, NOT_USEFUL, SENT, SHARE, STATS_CSV, PICK_PROSPECT, CRM_PUSHES)
 VIEWS = (NOT_USEFUL_REASON_VIEW,)
 
 # What the app listens to; manifest.yml must declare exactly these (a test checks both ways).

@@ -6,10 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.recommend import Question, QuestionError, recommend
+from bot.recommend import AmbiguousProspect, Question, QuestionError, recommend
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.crm import pick_prospect_blocks, pick_prospect_text
 from bot.slack.blocks.messages import USAGE, notice_blocks, usage_blocks
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
@@ -38,6 +39,11 @@ def register(app: App, services: Services) -> None:
                         channel_id=command.get("channel_id"),
                     ),
                 )
+            except AmbiguousProspect as ambiguous:
+                names = ambiguous.names
+                blocks = pick_prospect_blocks(text, names, source="slash")
+                respond(url, text=pick_prospect_text(names), blocks=blocks)
+                return
             except QuestionError as error:
                 respond(url, text=str(error), blocks=notice_blocks(str(error), emoji=":warning:"))
                 return

@@ -1,0 +1,58 @@
+"""A rep picks which CRM company a question meant: answer it for that prospect, in place."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.recommend import Question, QuestionError, recommend
+from bot.services import Services
+from bot.slack import ids
+from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.messages import notice_blocks
+from bot.slack.client import respond
+from bot.slack.failures import reply_on_failure
+from bot.slack.listeners.actions.payload import click_channel
+
+SOURCES = frozenset({"slash", "mention", "dm"})
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(re.compile(rf"^{re.escape(ids.PICK_PROSPECT)}:\d+$"))
+    def pick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        url = body.get("response_url")
+        if not url:
+            return
+        with reply_on_failure(lambda msg: respond(url, text=msg), "answering for a prospect"):
+            try:
+                value = json.loads(action.get("value", ""))
+                prospect, question = str(value["p"]), str(value["q"])
+                source = value.get("s") if value.get("s") in SOURCES else "slash"
+            except (ValueError, KeyError, TypeError):
+                respond(url, text="That button is broken; ask again.", replace_original=False)
+                return
+            try:
+                answer = recommend(
+                    services,
+                    Question(
+                        text=question,
+                        source=source,
+                        asker=body["user"]["id"],
+                        team_id=(body.get("team") or {}).get("id"),
+                        channel_id=click_channel(body),
+                        prospect=prospect,
+                    ),
+                )
+            except QuestionError as error:
+                respond(url, text=str(error), blocks=notice_blocks(str(error), emoji=":warning:"))
+                return
+            respond(
+                url,
+                text=answer_text(answer),
+                blocks=answer_blocks(answer, shareable=source == "slash"),
+                replace_original=True,
+            )
