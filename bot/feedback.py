@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.crm.notes import queue_sent_note
 from bot.marketing import queue_feedback_reply, queue_reason_reply
 from bot.services import Services
 from bot.spool import flush_before_click
@@ -59,6 +60,8 @@ def give_feedback(
             title = item.title if item else asset_id
         row = record_feedback(session, recommendation_id, kind, user=user, item_id=asset_id)
         queue_feedback_reply(session, services.settings, row)
+        if kind is FeedbackKind.SENT and asset_id is not None:
+            queue_sent_note(session, services.settings, recommendation, asset_id, user=user)
         return RecordedFeedback(row.id, recommendation_id, kind, asset_id, title)
 
 

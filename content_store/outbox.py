@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from content_store.models import MarketingThread, OutboxKind, OutboxMessage, OutboxStatus
 
 CLAIM_BATCH = 20
+# What the Slack worker delivers; other kinds (CRM notes) have workers of their own.
+SLACK_KINDS = (OutboxKind.POST, OutboxKind.REPLY, OutboxKind.DIRECT)
 ERROR_CHARS = 500
 
 
@@ -84,6 +86,7 @@ def claim_next(
     ttl: timedelta,
     skip_channels: Collection[str] = (),
     now: datetime | None = None,
+    kinds: Collection[OutboxKind] = SLACK_KINDS,
 ) -> ClaimedMessage | None:
     """Claim the oldest deliverable message for `worker`, or None if nothing is deliverable.
 
@@ -115,6 +118,7 @@ def claim_next(
         .where(
             due,
             ~blocked,
+            OutboxMessage.kind.in_([str(kind) for kind in kinds]),
             or_(OutboxMessage.kind != str(OutboxKind.REPLY), MarketingThread.ts.is_not(None)),
         )
         .order_by(OutboxMessage.id)

@@ -30,6 +30,10 @@ def start_background(services: Services) -> None:
     if services.settings.marketing_channel:
         client = make_web_client(services.settings, retries=False)
         OutboxWorker(services.sessions, client).start()
+    if services.settings.crm is not None:
+        from bot.crm.background import start_crm_background
+
+        start_crm_background(services)
 
 
 def build_http_app(settings: Settings) -> Any:

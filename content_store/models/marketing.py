@@ -16,6 +16,7 @@ class OutboxKind(StrEnum):
     POST = "post"  # a top-level message in a channel (the marketing post of an answer)
     REPLY = "reply"  # a message in the thread of its recommendation's post
     DIRECT = "direct"  # a message to a person: the channel is their user id
+    CRM_NOTE = "crm_note"  # a note on a CRM deal ("Sent it"): the channel is "crm:<system>"
 
 
 class OutboxStatus(StrEnum):

@@ -343,6 +343,21 @@ class FakeSlack:
             return _error("user_not_found")
         return {"ok": True, "user": dict(user)}
 
+    def _api_users_lookupByEmail(self, args: dict[str, Any]) -> Response:
+        email = str(args.get("email", "")).casefold()
+        with self._lock:
+            user = next(
+                (
+                    u
+                    for u in self.users.values()
+                    if str((u.get("profile") or {}).get("email", "")).casefold() == email
+                ),
+                None,
+            )
+        if user is None:
+            return _error("users_not_found")
+        return {"ok": True, "user": dict(user)}
+
     def _api_conversations_members(self, args: dict[str, Any]) -> Response:
         with self._lock:
             members = self.channel_members.get(str(args.get("channel", "")))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
+from tests.bot.slack.conftest import fake_slack, slack_bot  # noqa: F401  (fixtures used here)
+from tests.bot.slack.conftest import slack_settings as plain_slack_settings  # noqa: F401
 from tests.crm_support import (
     HUBSPOT_TOKEN,
     SALESFORCE_TOKEN,
@@ -58,3 +62,16 @@ def salesforce_env(fake: FakeSalesforce, home: Path, database_url: str) -> dict[
         "FUNNELBOT_SALESFORCE_INSTANCE_URL": fake.base_url,
         "FUNNELBOT_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
     }
+
+
+@pytest.fixture
+def slack_settings(plain_slack_settings: Settings, fake_hubspot: FakeHubSpot) -> Settings:  # noqa: F811
+    """The Slack bot's settings (tests/bot/slack/conftest.py) with HubSpot at the fake."""
+    return replace(
+        plain_slack_settings,
+        crm="hubspot",
+        hubspot_token=HUBSPOT_TOKEN,
+        hubspot_api_url=fake_hubspot.base_url,
+        crm_timeout_ms=2000,
+        crm_log_sent=True,
+    )

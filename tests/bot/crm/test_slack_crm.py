@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
-from bot.settings import Settings
 from bot.slack import ids
-from tests.bot.slack.conftest import SlackBot, fake_slack, slack_bot  # noqa: F401  (fixtures)
-from tests.bot.slack.conftest import slack_settings as plain_slack_settings  # noqa: F401
+from tests.bot.slack.conftest import SlackBot
 from tests.bot.slack.helpers import block_text, recommendations, valid_blocks
 from tests.crm_support import HUBSPOT_TOKEN, FakeHubSpot
 from tests.slack_support import block_actions, slash_command
 
 
-@pytest.fixture
-def slack_settings(plain_slack_settings: Settings, fake_hubspot: FakeHubSpot) -> Settings:  # noqa: F811
-    return replace(
-        plain_slack_settings,
-        crm="hubspot",
-        hubspot_token=HUBSPOT_TOKEN,
-        hubspot_api_url=fake_hubspot.base_url,
-        crm_timeout_ms=2000,
-    )
-
-
-def ask(slack_bot: SlackBot, text: str) -> None:  # noqa: F811
+def ask(slack_bot: SlackBot, text: str) -> None:
     status, _, _ = slack_bot.sender.post(
         *slash_command(ids.CONTENT_COMMAND, text, response_url=slack_bot.response_url())
     )
@@ -34,7 +17,7 @@ def ask(slack_bot: SlackBot, text: str) -> None:  # noqa: F811
 
 
 def test_content_answer_names_the_deal_its_stage_came_from(
-    slack_bot: SlackBot,  # noqa: F811
+    slack_bot: SlackBot,
     fake_hubspot: FakeHubSpot,
 ) -> None:
     company = fake_hubspot.add_company("Brightwater Health")
@@ -53,7 +36,7 @@ def test_content_answer_names_the_deal_its_stage_came_from(
 
 
 def test_several_matching_companies_ask_which_with_buttons(
-    slack_bot: SlackBot,  # noqa: F811
+    slack_bot: SlackBot,
     fake_hubspot: FakeHubSpot,
 ) -> None:
     fake_hubspot.add_deal(fake_hubspot.add_company("Acme"), "Acme deal", "contractsent")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.actions import feedback, pick_prospect, share, stats_csv
+from bot.slack.listeners.actions import crm_pushes, feedback, pick_prospect, share, stats_csv
 
 
 def register(app: App, services: Services) -> None:
+    crm_pushes.register(app, services)
     feedback.register(app, services)
     pick_prospect.register(app, services)
     share.register(app, services)

@@ -7,12 +7,20 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.crm.push import pushes_on
 from bot.dashboard import marketing_dashboard, with_gaps
 from bot.home import rep_home
 from bot.services import Services
 from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
 from bot.slack.marketers import MarketerCheck
+
+
+def publish_rep_home(services: Services, client: WebClient, user: str) -> None:
+    pushes = pushes_on(services, user) if services.settings.crm is not None else None
+    client.views_publish(
+        user_id=user, view=rep_home_view(rep_home(services, user), crm_pushes=pushes)
+    )
 
 
 def register(app: App, services: Services) -> None:
@@ -24,7 +32,7 @@ def register(app: App, services: Services) -> None:
             return  # the Messages tab is a DM, handled elsewhere
         user = event["user"]
         if not marketers.is_marketer(user):
-            client.views_publish(user_id=user, view=rep_home_view(rep_home(services, user)))
+            publish_rep_home(services, client, user)
             return
         # Publish at once; questions never embedded before are grouped next, then republished.
         dashboard = marketing_dashboard(services, embed=False)
