@@ -211,18 +211,18 @@ def prospect_set(
 
 @prospect_app.command("show")
 def prospect_show(name: Annotated[str, typer.Argument(help="The prospect's name.")]) -> None:
-    """Show a prospect's stage and its history."""
-    from content_store.prospects import get_prospect
+    """Show a prospect's stage and its history (and, with a CRM, what the CRM says)."""
+    from bot.prospects import show
 
-    services = _services()
-    with services.sessions() as session:
-        prospect = get_prospect(session, name)
-        if prospect is None:
-            raise _fail(f"no prospect named {name!r}; set one with `funnelbot prospect set`", 1)
-        out.print(f"{prospect.name}: {prospect.stage} stage", highlight=False)
-        for change in prospect.history:
-            who = f" by {change.changed_by}" if change.changed_by else ""
-            out.print(f"  {change.changed_at:%Y-%m-%d %H:%M} {change.stage}{who}", highlight=False)
+    view = show(_services(), name)
+    if view is None:
+        raise _fail(f"no prospect named {name!r}; set one with `funnelbot prospect set`", 1)
+    out.print(f"{view.name}: {view.stage} stage", highlight=False, markup=False)
+    if view.crm:
+        out.print(f"  CRM: {view.crm}", highlight=False, markup=False)
+    for stage, at, who in view.history:
+        by = f" by {who}" if who else ""
+        out.print(f"  {at:%Y-%m-%d %H:%M} {stage}{by}", highlight=False, markup=False)
 
 
 @app.command("log")

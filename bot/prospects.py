@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.crm.lookup import crm_view
 from bot.services import Services
 from content_store.db import transaction
 from content_store.models import Prospect
@@ -17,6 +18,7 @@ class ProspectView:
     name: str
     stage: str
     history: list[tuple[str, datetime, str | None]]  # newest first: stage, when, who
+    crm: str | None = None  # what the CRM says of the prospect, when one is configured
 
 
 def set_stage(services: Services, name: str, stage: Stage, *, user: str | None) -> ProspectView:
@@ -26,9 +28,15 @@ def set_stage(services: Services, name: str, stage: Stage, *, user: str | None) 
 
 
 def show(services: Services, name: str) -> ProspectView | None:
+    """The stored stage and history, beside what the CRM says (None: neither knows it)."""
+    crm = crm_view(services.crm, name)
     with services.sessions() as session:
         prospect = get_prospect(session, name)
-        return _view(prospect) if prospect else None
+        if prospect is not None:
+            return replace(_view(prospect), crm=crm)
+    if crm is None:
+        return None
+    return ProspectView(name=name, stage="not stored", history=[], crm=crm)
 
 
 def _view(prospect: Prospect) -> ProspectView:

@@ -341,3 +341,22 @@ def crm_stages_for(settings: Settings) -> CrmStages | None:
 
     crm = make_crm(settings, timeout_s=settings.crm_timeout_ms / 1000)
     return CrmStages(settings, crm) if crm is not None else None
+
+
+def crm_view(lookup: CrmStages | None, name: str) -> str | None:
+    """One line on what the CRM says of a prospect, for `/prospect NAME` (None: no CRM)."""
+    if lookup is None:
+        return None
+    finding = lookup.start(prospect=name, text="").result()
+    label = lookup.crm.label
+    if finding is None:
+        return f"{label}: no company with open deals named {name} (or {label} did not answer)"
+    if finding.candidates:
+        return f"{label}: several companies match: {', '.join(c.name for c in finding.candidates)}"
+    if finding.found is None:
+        return f"{label}: {finding.note}" if finding.note else None
+    found = finding.found
+    return (
+        f"{found.stage} stage, from {label}: deal '{found.deal.name}' is in {found.stage_label}"
+        f" (changed {found.deal.modified_at:%Y-%m-%d})"
+    )

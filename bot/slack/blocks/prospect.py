@@ -9,10 +9,19 @@ from bot.slack.mrkdwn import escape
 
 
 def prospect_blocks(
-    name: str, stage: str, history: list[tuple[str, datetime, str | None]], *, changed: bool
+    name: str,
+    stage: str,
+    history: list[tuple[str, datetime, str | None]],
+    *,
+    changed: bool,
+    crm: str | None = None,
 ) -> list[dict[str, Any]]:
     verb = "is now" if changed else "is"
     lines = [f"*{escape(name)}* {verb} at the *{escape(stage)}* stage."]
+    if not history and stage == "not stored":
+        lines = [f"*{escape(name)}*: no stage stored."]
+    if crm:
+        lines.append(f"CRM: {escape(crm)}")
     if history:
         lines.append("History:")
         for past_stage, at, who in history[:10]:

@@ -66,3 +66,28 @@ def test_several_matching_companies_ask_which_with_buttons(
     assert "Acme Foods – trial" in text and "awareness stage, from HubSpot" in text
     [row] = recommendations(slack_bot.services)
     assert (row.prospect, row.asker, row.stage_source) == ("Acme Foods", "U1", "crm")
+
+
+def test_prospect_command_shows_the_crm_beside_the_stored_history(
+    slack_bot: SlackBot,
+    fake_hubspot: FakeHubSpot,
+) -> None:
+    fake_hubspot.add_deal(fake_hubspot.add_company("Acme"), "Acme – 40 stores", "contractsent")
+
+    def prospect(text: str) -> str:
+        status, body, _ = slack_bot.sender.post(
+            *slash_command(ids.PROSPECT_COMMAND, text, response_url=slack_bot.response_url())
+        )
+        assert status == 200 and isinstance(body, dict)
+        return block_text(body["blocks"])
+
+    stored = prospect("Acme consideration")
+    shown = prospect("Acme")
+    crm_only = prospect("acme")  # the same prospect, any case
+    unknown = prospect("Initech")
+
+    assert "CRM: decision stage, from HubSpot: deal 'Acme – 40 stores' is in Contract sent" in shown
+    assert "*Acme* is at the *consideration* stage" in shown and "History" in shown
+    assert "consideration" in stored and "Contract sent" in crm_only
+    assert "HubSpot: no company with open deals named Initech" in unknown
+    assert HUBSPOT_TOKEN not in shown + unknown

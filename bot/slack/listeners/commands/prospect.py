@@ -60,5 +60,7 @@ def register(app: App, services: Services) -> None:
             message = f"{error}. {PROSPECT_USAGE}"
             ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
             return
-        blocks = prospect_blocks(view.name, view.stage, view.history, changed=stage is not None)
+        blocks = prospect_blocks(
+            view.name, view.stage, view.history, changed=stage is not None, crm=view.crm
+        )
         ack(text=escape(f"{view.name}: {view.stage}"), blocks=blocks, response_type="ephemeral")
