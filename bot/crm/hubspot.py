@@ -23,8 +23,12 @@ class HubSpotCrm:
 
     def __init__(self, token: str, *, api_url: str | None = None, timeout_s: float = 10.0):
         from hubspot import HubSpot
+        from urllib3.util.retry import Retry
 
-        options: dict[str, Any] = {"access_token": token}
+        # No retries inside the client: urllib3 would otherwise sleep out a 429's Retry-After
+        # (minutes) within one call. The poller and the note worker retry on their own terms.
+        no_retries = Retry(total=0, respect_retry_after_header=False, raise_on_status=False)
+        options: dict[str, Any] = {"access_token": token, "retry": no_retries}
         if api_url:
             options["host"] = api_url.rstrip("/")
         self._client = HubSpot(**options)

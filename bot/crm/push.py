@@ -116,6 +116,7 @@ class DealPoller:
                     self._remember(deal, rule)
                     report.seeded += 1
             self._advance(now)
+            self._refresh_answers(set())
             return report
         companies: set[str] = set()
         for deal in self.crm.deals_modified_since(mark - OVERLAP):
@@ -128,14 +129,19 @@ class DealPoller:
             if deal.modified_at > mark:
                 mark = deal.modified_at
                 self._advance(mark)
-        lookup = self.services.crm
-        if lookup is not None:  # answers see the moves now, not when their cache expires
-            lookup.forget_deals(companies)
-            try:
-                lookup.refresh_directory()
-            except CrmError as error:
-                log.warning("CRM companies not refreshed: %s", error)
+        self._refresh_answers(companies)
         return report
+
+    def _refresh_answers(self, companies: set[str]) -> None:
+        """Answers see the moves now, not when their cache expires; and the company list."""
+        lookup = self.services.crm
+        if lookup is None:
+            return
+        lookup.forget_deals(companies)
+        try:
+            lookup.refresh_directory()
+        except CrmError as error:
+            log.warning("CRM companies not refreshed: %s", error)
 
     def _handle(self, deal: Deal, rule: StageRule, report: PollReport, now: datetime) -> None:
         with self.services.sessions() as session:

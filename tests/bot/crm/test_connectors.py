@@ -139,7 +139,8 @@ def test_faults_become_crm_unavailable_without_the_token(
     company = fake_hubspot.add_company("Acme")
     account = fake_salesforce.add_account("Acme")
     for fake, read in (
-        (fake_hubspot, lambda: hubspot(fake_hubspot, 0.3).deals_of(company)),
+        (fake_hubspot, lambda: hubspot(fake_hubspot, 0.3).deals_of(company)),  # a POST
+        (fake_hubspot, lambda: hubspot(fake_hubspot, 0.3).pipelines()),  # a GET: no retries
         (fake_salesforce, lambda: salesforce(fake_salesforce, 0.3).deals_of(account)),
     ):
         fake.fail(Fault(**vars(fault)))
