@@ -334,26 +334,103 @@ def digest(
 
 @app.command("eval")
 def run_eval(
-    questions: Annotated[Path, typer.Argument(help="A JSONL file of labelled questions.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[LIBRARY] QUESTIONS: a JSONL file of labelled questions, after the content "
+            "library to evaluate on (ingested into a temporary home; without it, the current one)."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
-    """Retrieval quality (nDCG@5, recall@5, MRR, stage accuracy) vs BM25 and dense."""
-    from bot.evaluate import evaluate, read_questions
+    """Ranking (nDCG@5, recall@5, MRR@5), stage accuracy and calibration, and the weak-match
+    flag, for funnelbot and plain baselines, overall and per language."""
+    from bot.evaluate import read_questions
 
+    if len(paths) not in (1, 2):
+        raise _fail("give the questions file, or a library folder and the questions file")
+    library, questions = (None, paths[0]) if len(paths) == 1 else (paths[0], paths[1])
+    if library is not None and not library.is_dir():
+        raise _fail(f"{library} is not a folder: name the content library to evaluate on")
     try:
         labelled = read_questions(questions)
     except (OSError, ValueError) as error:
         raise _fail(str(error)) from None
-    report = evaluate(_services(), labelled)
+    report = _evaluate_on(library, labelled)
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
         return
-    table = Table("ranking", "nDCG@5", "recall@5", "MRR", title=f"{report.questions} questions")
-    names = {"hybrid": "hybrid + stage", "lexical": "BM25 only", "dense": "dense only"}
-    for mode, m in report.modes.items():
-        table.add_row(names[mode], f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr']:.3f}")
-    out.print(table)
-    out.print(f"stage accuracy (inferred from the question): {report.stage_accuracy:.1%}")
+    _print_eval(report)
+
+
+def _evaluate_on(library: Path | None, labelled: list) -> object:
+    from bot.evaluate import evaluate
+
+    if library is None:
+        return evaluate(_services(), labelled)
+    import tempfile
+    from dataclasses import replace
+
+    from bot.ingest import ingest
+    from bot.services import Services
+
+    settings = _settings()
+    with tempfile.TemporaryDirectory(prefix="funnelbot-eval-") as home:
+        scratch = replace(settings, home=Path(home), database_url=f"sqlite:///{home}/eval.db")
+        services = Services(scratch)
+        try:
+            ingest(services, library, trigger="eval")
+            return evaluate(services, labelled)
+        finally:
+            services.close()
+
+
+def _print_eval(report: object) -> None:
+    from bot.evaluate import SYSTEMS, EvalReport
+
+    assert isinstance(report, EvalReport)
+    for name, piece in report.slices.items():
+        data = piece.to_json()
+        title = "all questions" if name == "all" else f"language: {name}"
+        table = Table(
+            "system",
+            "nDCG@5",
+            "recall@5",
+            "MRR@5",
+            title=f"{title} ({data['questions_ranked']} ranked)",
+        )
+        for system, label in SYSTEMS.items():
+            m = data["systems"][system]  # type: ignore[index]
+            table.add_row(label, f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}")
+        out.print(table)
+        out.print(
+            f"stage accuracy: {data['stage_accuracy']:.1%} of {data['stage_questions']} "
+            f"(no stage counts as wrong); expected calibration error {data['ece']:.3f}",
+            highlight=False,
+        )
+        weak = data["weak_match"]
+        out.print(
+            f"weak-match flag: precision {weak['precision']:.2f}, recall {weak['recall']:.2f} "  # type: ignore[index]
+            f"({weak['flagged']} flagged, {weak['no_answer']} without a good asset, "  # type: ignore[index]
+            f"{weak['questions']} questions)",  # type: ignore[index]
+            highlight=False,
+        )
+        if name == "all":
+            bins = Table(
+                "confidence",
+                "questions",
+                "mean confidence",
+                "share right",
+                title="stage reliability",
+            )
+            for row in data["reliability"]:  # type: ignore[attr-defined]
+                bins.add_row(
+                    f"{row['low']:.1f}–{row['high']:.1f}",
+                    str(row["count"]),
+                    f"{row['confidence']:.2f}",
+                    f"{row['right']:.2f}",
+                )
+            out.print(bins)
     if report.unknown_ids:
         err.print(
             f"[yellow]warning:[/yellow] ids not in the index: {', '.join(report.unknown_ids)}"

@@ -15,6 +15,7 @@ from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
 from content_store.library import LibraryDiff, NewChunk, apply_library, diff_library
 from content_store.loaders import LoadedItem, LoadProblem, load_library
+from content_store.team_config import read_team_config, save_team_config
 from index.chunking import chunk_text
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ def ingest(
     """
     started = time.perf_counter()
     progress = progress or IngestProgress()
+    # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
+    team_config = read_team_config(content_dir) if content_dir.is_dir() else {}
     loaded = load_library(content_dir, on_file=progress.on_file)
     model = services.embedder.name
     with services.sessions() as session:
@@ -120,11 +123,10 @@ def ingest(
         raise
     # What was read and embedded is in the database now: let it go before the index is built
     # from there, or a large library is held twice at the peak.
-    touches_index = diff.touches_index
     del loaded, diff, chunks
     release_free_memory()
-    if touches_index or services.searcher().version != version:
-        services.reload()
+    save_team_config(team_config, services.settings.team_config_path)
+    services.reload()
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report

@@ -21,8 +21,9 @@ from content_store.library import iter_active_chunks, iter_active_items, iter_ac
 from content_store.stage import Stage
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.ranking import AssetMeta
+from index.ranking import AssetMeta, Vocabulary
 from index.search import ChunkRecord, HybridSearcher
+from index.stage import StageModel
 from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,20 @@ def load_searcher(
     index_dir: Path,
     *,
     previous: HybridSearcher | None = None,
+    stage_model: StageModel | None = None,
+    team_config: dict[str, object] | None = None,
 ) -> HybridSearcher:
-    """The searcher for the current version. ``previous``, the version still serving, lends
-    the new one its unchanged texts and asset records, so that the two share them while both
-    are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice)."""
+    """The searcher for the current version, with the stage model and the library's vocabulary
+    (its own metadata plus ``team_config``, its ``funnelbot.yml``). ``previous``, the version
+    still serving, lends the new one its unchanged texts and asset records, so that the two share
+    them while both are held (at 100,000 assets, ~175 MB a reindex would otherwise hold twice)."""
     for _ in range(_ATTEMPTS):
         try:
-            return _load(sessions, embedder, index_dir, previous)
+            searcher = _load(sessions, embedder, index_dir, previous)
+            searcher.stage_model = stage_model
+            assets = searcher.assets.values()
+            searcher.vocabulary = Vocabulary.from_library(assets, team_config)
+            return searcher
         except _ChunksMoved:
             log.info("the library changed while its index was being read; reading it again")
     raise RuntimeError(f"the library changed during each of {_ATTEMPTS} reads of its index")

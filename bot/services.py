@@ -15,8 +15,10 @@ from bot.settings import Settings
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
 from content_store.index_runs import current_index_version
 from content_store.spool import Spool
+from content_store.team_config import load_saved_team_config
 from index.embedder import Embedder
 from index.search import HybridSearcher
+from index.stage import StageModel
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class Services:
             models_dir=settings.models_dir,
         )
         self._searcher: HybridSearcher | None = None
+        self._stage_model: StageModel | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
 
@@ -64,17 +67,10 @@ class Services:
             return searcher
         with self._lock:
             if self._searcher is None:
-                self._searcher = load_searcher(
-                    self.sessions, self.embedder, self.settings.index_dir
-                )
+                self._searcher = self._load_searcher(None)
             elif self._stale(self._searcher):
                 try:
-                    self._searcher = load_searcher(
-                        self.sessions,
-                        self.embedder,
-                        self.settings.index_dir,
-                        previous=self._searcher,
-                    )
+                    self._searcher = self._load_searcher(self._searcher)
                 except UNAVAILABLE as error:
                     # Keep answering from the index already loaded.
                     log.warning("index not reloaded: %s", brief_error(error))
@@ -83,11 +79,31 @@ class Services:
 
     def reload(self) -> HybridSearcher:
         with self._lock:
-            self._searcher = load_searcher(
-                self.sessions, self.embedder, self.settings.index_dir, previous=self._searcher
-            )
+            self._searcher = self._load_searcher(self._searcher)
             self._checked_at = time.monotonic()
             return self._searcher
+
+    def _load_searcher(self, previous: HybridSearcher | None) -> HybridSearcher:
+        return load_searcher(
+            self.sessions,
+            self.embedder,
+            self.settings.index_dir,
+            previous=previous,
+            stage_model=self.stage_model(),
+            team_config=load_saved_team_config(self.settings.team_config_path),
+        )
+
+    def stage_model(self) -> StageModel:
+        """The stage model for the embedding model in use (trained at first use if none ships)."""
+        if self._stage_model is None:
+            from index.stage_training import load_or_train
+
+            self._stage_model = load_or_train(
+                self.embedder.name.rsplit("/", 1)[-1],
+                self.embedder.encode,
+                self.settings.models_dir,
+            )
+        return self._stage_model
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is not the slow one."""

@@ -62,6 +62,11 @@ class Settings:
         return self.home / "index"
 
     @property
+    def team_config_path(self) -> Path:
+        """The content library's ``funnelbot.yml``, as validated at the last ingest."""
+        return self.home / "team-config.json"
+
+    @property
     def models_dir(self) -> Path:
         """Where the ONNX backends keep the models they export at first use."""
         return self.home / "models"
