@@ -17,6 +17,7 @@ from bot.answer import Answer
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from bot.evaluate import EvalReport, LabelledQuestion
     from bot.services import Services
 
 app = typer.Typer(
@@ -363,7 +364,7 @@ def run_eval(
     _print_eval(report)
 
 
-def _evaluate_on(library: Path | None, labelled: list) -> object:
+def _evaluate_on(library: Path | None, labelled: list[LabelledQuestion]) -> EvalReport:
     from bot.evaluate import evaluate
 
     if library is None:
@@ -385,10 +386,9 @@ def _evaluate_on(library: Path | None, labelled: list) -> object:
             services.close()
 
 
-def _print_eval(report: object) -> None:
-    from bot.evaluate import SYSTEMS, EvalReport
+def _print_eval(report: EvalReport) -> None:
+    from bot.evaluate import SYSTEMS
 
-    assert isinstance(report, EvalReport)
     for name, piece in report.slices.items():
         data = piece.to_json()
         title = "all questions" if name == "all" else f"language: {name}"

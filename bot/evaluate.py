@@ -164,7 +164,7 @@ def evaluate(services: Services, questions: Iterable[LabelledQuestion]) -> EvalR
     inferred; a question with no stage counts as wrong.
     """
     searcher = services.searcher()
-    threshold = services.settings.weak_match_threshold
+    threshold = services.settings.weak_match
     phrases = searcher.vocabulary.stage_phrases
     slices: dict[str, Slice] = {"all": Slice()}
     unknown: set[str] = set()
@@ -176,10 +176,11 @@ def evaluate(services: Services, questions: Iterable[LabelledQuestion]) -> EvalR
         vector = services.embedder.encode_query(q.question)
         candidates = searcher.retrieve(q.question, query_vector=vector)
         named = stage_named_in(q.question, phrases)
+        stage: Stage | None
         if named is not None:
             stage, confidence = named[0], 1.0
         else:
-            guess = searcher.infer_stage(vector, candidates)
+            guess = searcher.infer_stage(vector, candidates, q.question)
             stage, confidence = guess.stage, guess.confidence
         context = searcher.read_query(q.question, stage, confidence)
         ranked = {"funnelbot": searcher.rank(candidates, context, k=K)}
@@ -197,6 +198,7 @@ def evaluate(services: Services, questions: Iterable[LabelledQuestion]) -> EvalR
                 target.stage_hits.append(stage == q.stage)
                 target.confidences.append(confidence if stage is not None else 0.0)
             if not q.vague:
-                target.flagged.append(is_weak_match(ranked["funnelbot"], threshold))
+                evidence = searcher.match_evidence(q.question, ranked["funnelbot"])
+                target.flagged.append(is_weak_match(evidence, threshold))
                 target.no_answer.append(not q.answerable)
     return EvalReport(questions=count, slices=slices, unknown_ids=sorted(unknown))

@@ -18,13 +18,12 @@ from content_store.gaps import GapQuestion, gap_questions
 from content_store.models import ContentItem
 from index.embedder import Embedder
 from index.grouping import SAME_TOPIC, group_similar, most_central
-from index.ranking import INDUSTRY_WORDS, read_query
+from index.ranking import Vocabulary, read_query
 
 # Questions read from the log per grouping, and distinct wordings embedded: the newest gaps are
 # what marketing acts on, and the bound keeps a Home render fast on a huge log.
 MAX_GAP_QUESTIONS = 5000
 MAX_WORDINGS = 400
-INDUSTRIES = frozenset(INDUSTRY_WORDS.values())
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -70,11 +69,13 @@ def content_gaps(
         questions = gap_questions(session, since=since, until=until, limit=MAX_GAP_QUESTIONS)
         competitors = known_competitors(session.scalars(select(ContentItem.competitors)))
     embedder = services.embedder
+    vocabulary = services.searcher().vocabulary
     try:
         return group_gaps(
             questions,
             lambda texts: embed_cached(embedder, texts, embed=embed),
             competitors=competitors,
+            vocabulary=vocabulary,
             limit=limit,
             max_wordings=max_wordings,
         )
@@ -103,6 +104,7 @@ def group_gaps(
     embed: Embed,
     *,
     competitors: Iterable[str] = (),
+    vocabulary: Vocabulary | None = None,
     limit: int = 10,
     max_wordings: int = MAX_WORDINGS,
     threshold: float = SAME_TOPIC,
@@ -112,7 +114,13 @@ def group_gaps(
     Identical wordings (ignoring case, spacing and end punctuation) are merged before embedding;
     the `max_wordings` most asked are embedded. Groups come most asked first.
     """
-    known = list(competitors)
+    vocabulary = vocabulary or Vocabulary()
+    known = sorted({*competitors, *vocabulary.competitors})
+    words = Vocabulary(
+        tags={t: p for t, p in vocabulary.tags.items() if t in vocabulary.industries},
+        industries=vocabulary.industries,
+        competitors=tuple(known),
+    )
     wordings: dict[tuple[str | None, str], _Wording] = {}  # by stage and normalised text
     askers: dict[tuple[str | None, str], set[str]] = {}
     for q in questions:
@@ -133,13 +141,11 @@ def group_gaps(
         return []
     keys: dict[tuple[str | None, str], _Key] = {}
     for stage, normal in ranked:
-        context = read_query(
-            wordings[(stage, normal)].text, None, known_competitors=known, known_tags=INDUSTRIES
-        )
+        context = read_query(wordings[(stage, normal)].text, None, words)
         keys[(stage, normal)] = (
             stage,
             tuple(sorted(context.competitors)),
-            tuple(sorted(context.tags & INDUSTRIES)),
+            tuple(sorted(context.tags)),
         )
     vectors = embed([wordings[k].text for k in ranked])
     partitions: dict[_Key, list[int]] = {}

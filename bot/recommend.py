@@ -28,7 +28,7 @@ from content_store.spool import new_provisional_id
 from content_store.stage import Stage
 from content_store.text import clean_text
 from index.filler import content_words
-from index.ranking import RankedAsset
+from index.match_quality import MatchEvidence, weak_probability
 from index.stage import stage_named_in
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def recommend(services: Services, question: Question) -> Answer:
                 vector = searcher.embedder.encode_query(query)
     candidates = searcher.retrieve(query, query_vector=vector)
     if decision is None:
-        guess = searcher.infer_stage(vector, candidates)
+        guess = searcher.infer_stage(vector, candidates, query)
         decision = (
             StageDecision(guess.stage, StageSource.INFERRED, guess.confidence)
             if guess.stage is not None
@@ -102,7 +102,7 @@ def recommend(services: Services, question: Question) -> Answer:
         )
     context = searcher.read_query(query, decision.stage, decision.confidence)
     ranked = searcher.rank(candidates, context, k=k)
-    weak = is_weak_match(ranked, services.settings.weak_match_threshold)
+    weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)
     # Nothing to search on ("what do I send?"): ask the rep instead of logging a content gap.
     vague = weak and not content_words(_without_stage_words(query, decision))
     if vague:
@@ -153,13 +153,10 @@ def recommend(services: Services, question: Question) -> Answer:
     )
 
 
-def is_weak_match(ranked: list[RankedAsset], threshold: float) -> bool:
-    """Whether the best answer is too far from the question to be worth sending (a content gap).
-
-    The best asset's cosine similarity against a threshold chosen on the development set's
-    labelled questions (those with and without a good asset): see docs/quality.md.
-    """
-    return not ranked or ranked[0].dense < threshold
+def is_weak_match(evidence: MatchEvidence | None, above: float) -> bool:
+    """Whether the best answer is too far from the question to be worth sending (a content gap):
+    the calibrated probability of index.match_quality against FUNNELBOT_WEAK_MATCH."""
+    return weak_probability(evidence) > above
 
 
 def _retrieval_text(search_text: str, prospect_name: str | None) -> str:

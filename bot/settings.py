@@ -29,8 +29,9 @@ class Settings:
     embedding_backend: str = ""  # torch | onnx | onnx-int8; blank: the default for the model
     content_dir: Path | None = None
     top_k: int = 5
-    # Best cosine similarity below which an answer is called weak (a content gap).
-    weak_match_threshold: float = 0.35
+    # Probability that no good asset exists above which an answer is called weak (a content
+    # gap); the probability comes from index.match_quality, fitted on labelled questions.
+    weak_match: float = 0.5
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -92,7 +93,7 @@ class Settings:
             embedding_backend=(text("FUNNELBOT_EMBEDDING_BACKEND") or "").lower(),
             content_dir=Path(content_dir) if content_dir else None,
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
-            weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
+            weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", 0.5, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),
             slack_signing_secret=text("SLACK_SIGNING_SECRET"),
             slack_app_token=text("SLACK_APP_TOKEN"),

@@ -189,6 +189,13 @@ class LexicalIndex:
     def vocabulary_size(self) -> int:
         return len(self._vocab)
 
+    def known_share(self, words: list[str]) -> float:
+        """The share of ``words`` that some chunk contains (after tokenising); 1.0 for none."""
+        tokens = [t for w in words for t in tokenize(w)]
+        if not tokens:
+            return 1.0
+        return sum(t in self._vocab for t in tokens) / len(tokens)
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Up to ``k`` ``(id, score)`` pairs with score > 0, best first."""
         if not isinstance(query, str):

@@ -20,12 +20,12 @@ from content_store.stage import Stage
 RRF_K = 10
 # Fit bonuses, on the scale of the fused relevance (the best asset of both retrievers scores 1).
 STAGE_WEIGHT = 0.1  # times the stage's confidence: a 50% guess moves half as much
-STAGE_ONE_OFF = 0.0  # share of the stage weight taken from an asset one stage away
+STAGE_ONE_OFF = 1.0  # share of the stage weight taken from an asset one stage away
 STAGE_FAR = 1.0  # ... and two stages away
 COMPETITOR_BONUS = 0.15
 TYPE_BONUS = 0.3
 TAG_BONUS = 0.15
-SAME_TYPE_PENALTY = 0.05
+SAME_TYPE_PENALTY = 0.0
 
 
 @dataclass(frozen=True, slots=True)

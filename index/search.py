@@ -10,8 +10,9 @@ import numpy as np
 
 from content_store.stage import Stage
 from index.embedder import Embedder
-from index.filler import is_filler
-from index.lexical import LexicalIndex
+from index.filler import content_words, is_filler
+from index.lexical import LexicalIndex, tokenize
+from index.match_quality import MatchEvidence
 from index.ranking import (
     AssetMeta,
     Candidate,
@@ -113,7 +114,7 @@ class HybridSearcher:
         return fuse_assets(dense, lexical, self._chunk_assets, cosine_of=cosine_of)
 
     def infer_stage(
-        self, query_vector: np.ndarray | None, candidates: Sequence[Candidate]
+        self, query_vector: np.ndarray | None, candidates: Sequence[Candidate], text: str = ""
     ) -> StageGuess:
         """The stage the question suggests: the stage model on its vector, times the stages of
         the assets it matches best. No model and no candidates: no stage."""
@@ -123,11 +124,25 @@ class HybridSearcher:
         if self.stage_model is not None and query_vector is not None:
             classes = self.stage_model.classes
             probabilities = combine(
-                self.stage_model.probabilities(query_vector),
+                self.stage_model.probabilities(query_vector, text),
                 library_evidence(ranked_stages, classes) if ranked_stages else None,
             )
             return guess_from(probabilities, classes)
         return StageGuess(stage=None, confidence=0.0)
+
+    def match_evidence(self, question: str, ranked: Sequence[RankedAsset]) -> MatchEvidence | None:
+        """What tells whether the best answer fits the question (see index.match_quality)."""
+        if not ranked:
+            return None
+        words = content_words(question)
+        passage = set(tokenize(self._chunk_texts.get(ranked[0].chunk_id, "")))
+        tokens = [t for w in words for t in tokenize(w)]
+        answer_coverage = sum(t in passage for t in tokens) / len(tokens) if tokens else 1.0
+        return MatchEvidence(
+            top_cosine=ranked[0].dense,
+            library_coverage=self.lexical.known_share(words),
+            answer_coverage=answer_coverage,
+        )
 
     def read_query(
         self, question: str, stage: Stage | None, stage_confidence: float = 1.0

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,26 @@ from content_store.stage import STAGE_SYNONYMS, Stage
 # interest of time"); funnel positions only as "... of the funnel".
 _POSITIONS = {"top", "middle", "bottom"}
 _ANY_WORD = "|".join(sorted(set(STAGE_SYNONYMS) - _POSITIONS, key=len, reverse=True))
+# Funnel words every sales team uses, named as a stage only before "stage"/"phase" ("closing
+# stage", "selection phase"), never alone ("closing the books").
+_SALES_STAGE_WORDS: dict[str, Stage] = {
+    "research": Stage.AWARENESS,
+    "exploration": Stage.AWARENESS,
+    "exploratory": Stage.AWARENESS,
+    "education": Stage.AWARENESS,
+    "selection": Stage.CONSIDERATION,
+    "shortlist": Stage.CONSIDERATION,
+    "comparison": Stage.CONSIDERATION,
+    "closing": Stage.DECISION,
+    "buying": Stage.DECISION,
+    "ready to buy": Stage.DECISION,
+    "contract": Stage.DECISION,
+    "procurement": Stage.DECISION,
+}
+_STAGE_NOUN_WORDS = {**STAGE_SYNONYMS, **_SALES_STAGE_WORDS}
+for _position in _POSITIONS:
+    _STAGE_NOUN_WORDS.pop(_position, None)
+_NOUN_WORDS = "|".join(sorted(_STAGE_NOUN_WORDS, key=len, reverse=True))
 # Words that state a stage after "in"/"at" with nothing between ("they're in evaluation").
 _BARE: dict[str, Stage] = {
     "awareness": Stage.AWARENESS,
@@ -48,7 +69,9 @@ _DUTCH_PHASES: dict[str, Stage] = {
     "evaluatie": Stage.CONSIDERATION,
     "vergelijking": Stage.CONSIDERATION,
     "selectie": Stage.CONSIDERATION,
+    "verkenning": Stage.AWARENESS,
     "beslissing": Stage.DECISION,
+    "contract": Stage.DECISION,
     "beslis": Stage.DECISION,
     "aankoop": Stage.DECISION,
     "koop": Stage.DECISION,
@@ -72,8 +95,13 @@ _FUNNEL_POSITION: dict[str, Stage] = {
     "onder in": Stage.DECISION,
 }
 _NAMED: list[tuple[re.Pattern[str], Mapping[str, Stage]]] = [
-    # "decision stage", "evaluation-phase", "decision fase"
-    (re.compile(rf"\b({_ANY_WORD})[\s-]*(?:stage|phase|fase)\b", re.I), STAGE_SYNONYMS),
+    # "decision stage", "evaluation-phase", "closing stage", "decision fase"
+    (re.compile(rf"\b({_NOUN_WORDS})[\s-]*(?:stage|phase|fase)\b", re.I), _STAGE_NOUN_WORDS),
+    # "late-stage opp", "early stage lead"
+    (
+        re.compile(r"\b(early|late)[\s-]+stage[\s-]+(?:\w+\s+)?(?:opp|opps|opportunity|deal|lead)\b", re.I),
+        {"early": Stage.AWARENESS, "late": Stage.DECISION},
+    ),
     # "they're in evaluation", "moved into consideration" (not "in consideration of")
     (
         re.compile(
@@ -86,6 +114,7 @@ _NAMED: list[tuple[re.Pattern[str], Mapping[str, Stage]]] = [
     (re.compile(rf"\bstage\s*[:=]\s*({_ANY_WORD})\b", re.I), STAGE_SYNONYMS),
     (re.compile(r"\b(tofu|mofu|bofu)\b", re.I), STAGE_SYNONYMS),
     (re.compile(rf"\b({_DUTCH_WORDS})s?-?fase\b", re.I), _DUTCH_PHASES),
+    (re.compile(rf"\bfase van de ({_DUTCH_WORDS})\b", re.I), _DUTCH_PHASES),
     (
         re.compile(
             r"\b(top|middle|mid|bottom)[\s-]+(?:of[\s-]+)?(?:the[\s-]+|our[\s-]+)?funnel\b", re.I
@@ -95,7 +124,7 @@ _NAMED: list[tuple[re.Pattern[str], Mapping[str, Stage]]] = [
     (
         re.compile(
             r"\b(bovenaan|bovenin|boven in|midden in|middenin|halverwege|onderaan|onderin|onder in)"
-            r"\s+(?:de\s+|onze\s+)?funnel\b",
+            r"\s+(?:de\s+|onze\s+)?(?:funnel|trechter)\b",
             re.I,
         ),
         _FUNNEL_POSITION,
@@ -111,8 +140,10 @@ def stage_named_in(
     ``phrases`` are a team's own ways of stating a stage (``stages:`` in ``funnelbot.yml``).
     """
     for pattern, words in _NAMED:
-        match = pattern.search(question)
-        if match:
+        for match in pattern.finditer(question):
+            # "take into consideration", "taking it into consideration": not a stage.
+            if _TAKE_INTO.search(question[: match.start()]):
+                continue
             return words[match.group(1).casefold()], match.group(0)
     if phrases:
         folded = question.casefold()
@@ -122,6 +153,9 @@ def stage_named_in(
                 if found:
                     return stage, question[found.start() : found.end()]
     return None
+
+
+_TAKE_INTO = re.compile(r"\b(?:take|takes|taking|took|taken)(?:\s+\w+)?\s*$", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -136,11 +170,34 @@ class StageGuess:
     cue: str | None = None  # the words that decided it, when words did
 
 
-class StageModel:
-    """Softmax regression from a question's embedding to stage probabilities.
+# Character n-grams of the question, beside its embedding: they carry a team's phrasing in any
+# language (an English-only embedding reads Dutch poorly). Fixed here: the weights depend on it.
+NGRAM_RANGE = (2, 5)
 
-    A few kilobytes of weights per embedding model (``index/stage_models/<model>.npz``); applying
-    it is one small matrix product, so it costs nothing beside the encode.
+
+def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None) -> Any:
+    """TF-IDF over character n-grams within words (fitted when no vocabulary is given)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAM_RANGE,
+        sublinear_tf=True,
+        min_df=1 if vocabulary is not None else 2,
+        vocabulary=list(vocabulary) if vocabulary is not None else None,
+        dtype=np.float32,
+    )
+    if idf is not None:
+        vectorizer.idf_ = idf
+    return vectorizer
+
+
+class StageModel:
+    """Softmax regression from a question (its embedding and its character n-grams) to stage
+    probabilities.
+
+    Well under a megabyte of weights per embedding model (``index/stage_models/<model>.npz``);
+    applying it is two small products, so it costs a fraction of the encode.
     """
 
     def __init__(
@@ -152,6 +209,8 @@ class StageModel:
         bias: np.ndarray,
         temperature: float = 1.0,
         data_hash: str = "",
+        ngrams: Sequence[str] = (),
+        idf: np.ndarray | None = None,
     ) -> None:
         weights = np.asarray(weights, dtype=np.float32)
         bias = np.asarray(bias, dtype=np.float32)
@@ -162,25 +221,35 @@ class StageModel:
             )
         if temperature <= 0:
             raise ValueError(f"stage model temperature must be positive, got {temperature}")
+        if ngrams and (idf is None or len(idf) != len(ngrams)):
+            raise ValueError(f"stage model for {model_id}: n-grams and idf do not match")
         self.model_id = model_id
         self.classes = tuple(classes)
         self.weights = weights
         self.bias = bias
         self.temperature = float(temperature)
         self.data_hash = data_hash
+        self.ngrams = tuple(ngrams)
+        self.idf = np.asarray(idf, dtype=np.float32) if idf is not None else np.zeros(0)
+        self._vectorizer = ngram_vectorizer(self.ngrams, self.idf) if self.ngrams else None
 
     @property
     def dim(self) -> int:
-        return int(self.weights.shape[1])
+        """The embedding's dimension."""
+        return int(self.weights.shape[1]) - len(self.ngrams)
 
-    def probabilities(self, vector: np.ndarray) -> np.ndarray:
-        """Probability of each of ``classes`` for one question vector."""
+    def probabilities(self, vector: np.ndarray, text: str = "") -> np.ndarray:
+        """Probability of each of ``classes`` for one question, from its vector and text."""
         v = np.asarray(vector, dtype=np.float32).reshape(-1)
         if v.shape[0] != self.dim:
             raise ValueError(
                 f"stage model for {self.model_id} takes {self.dim}-d vectors, got {v.shape[0]}"
             )
-        return softmax((self.weights @ v + self.bias) / self.temperature)
+        logits = self.weights[:, len(self.ngrams) :] @ v + self.bias
+        if self._vectorizer is not None:
+            grams = self._vectorizer.transform([text])
+            logits = logits + np.asarray(grams @ self.weights[:, : len(self.ngrams)].T).reshape(-1)
+        return softmax(logits / self.temperature)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +262,8 @@ class StageModel:
                 bias=self.bias,
                 temperature=np.array(self.temperature),
                 data_hash=np.array(self.data_hash),
+                ngrams=np.array(self.ngrams, dtype=str),
+                idf=self.idf,
             )
 
     @classmethod
@@ -205,6 +276,8 @@ class StageModel:
                 bias=data["bias"],
                 temperature=float(data["temperature"]),
                 data_hash=str(data["data_hash"]),
+                ngrams=[str(g) for g in data["ngrams"].tolist()] if "ngrams" in data else (),
+                idf=data["idf"] if "ngrams" in data else None,
             )
 
 

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from content_store.stage import STAGE_ORDER, Stage, parse_stage
-from index.stage import StageModel, softmax
+from index.stage import StageModel, ngram_vectorizer
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ DATA_PATH = Path(__file__).parent / "stage_data" / "stage_questions.jsonl"
 BUNDLED_DIR = Path(__file__).parent / "stage_models"
 # Regularisation strengths tried by cross-validation; the one with the lowest held-out log loss
 # wins. Chosen on the training questions alone.
-_C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+_C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0)
 _TEMPERATURES = np.round(np.arange(0.4, 3.01, 0.05), 2)
 _FOLDS = 5
 
@@ -76,10 +77,15 @@ def expected_calibration_error(
     return float(error)
 
 
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+
+
 def _fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     best, best_loss = 1.0, float("inf")
     for t in _TEMPERATURES:
-        probs = np.array([softmax(row / t) for row in logits])
+        probs = _softmax_rows(logits / t)
         loss = -np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1.0)))
         if loss < best_loss:
             best, best_loss = float(t), loss
@@ -87,40 +93,50 @@ def _fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 
 def train(
+    texts: Sequence[str],
     vectors: np.ndarray,
     stages: Sequence[Stage],
     *,
     model_id: str,
     data_hash: str = "",
     seed: int = 0,
+    c_grid: Sequence[float] = _C_GRID,
 ) -> tuple[StageModel, TrainingReport]:
-    """Fit softmax regression on question vectors, pick C by cross-validated log loss, then a
-    temperature on the out-of-fold logits so that confidences are probabilities."""
+    """Fit softmax regression on the questions' character n-grams and vectors, pick C by
+    cross-validated log loss, then a temperature on the out-of-fold logits so that confidences
+    are probabilities."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     classes = [s for s in STAGE_ORDER if s in set(stages)]
     labels = np.array([classes.index(s) for s in stages])
-    x = np.asarray(vectors, dtype=np.float64)
-    folds = list(StratifiedKFold(_FOLDS, shuffle=True, random_state=seed).split(x, labels))
+    dense = csr_matrix(np.asarray(vectors, dtype=np.float32))
+    folds = list(StratifiedKFold(_FOLDS, shuffle=True, random_state=seed).split(dense, labels))
+
+    def features(vectorizer: Any, rows: np.ndarray, fit: bool) -> Any:
+        chosen = [texts[i] for i in rows]
+        grams = vectorizer.fit_transform(chosen) if fit else vectorizer.transform(chosen)
+        return hstack([grams, dense[rows]]).tocsr()
 
     def out_of_fold(c: float) -> np.ndarray:
         logits = np.zeros((len(labels), len(classes)))
         for train_idx, test_idx in folds:
-            model = LogisticRegression(C=c, max_iter=2000)
-            model.fit(x[train_idx], labels[train_idx])
-            logits[test_idx] = model.decision_function(x[test_idx])
+            vectorizer = ngram_vectorizer()
+            model = LogisticRegression(C=c, max_iter=3000)
+            model.fit(features(vectorizer, train_idx, True), labels[train_idx])
+            logits[test_idx] = model.decision_function(features(vectorizer, test_idx, False))
         return logits
 
-    best_c, best_loss, best_logits = _C_GRID[0], float("inf"), np.zeros(0)
-    for c in _C_GRID:
+    best_c, best_loss, best_logits = c_grid[0], float("inf"), np.zeros(0)
+    for c in c_grid:
         logits = out_of_fold(c)
-        probs = np.array([softmax(row) for row in logits])
+        probs = _softmax_rows(logits)
         loss = -np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1.0)))
         if loss < best_loss:
             best_c, best_loss, best_logits = c, loss, logits
     temperature = _fit_temperature(best_logits, labels)
-    calibrated = np.array([softmax(row / temperature) for row in best_logits])
+    calibrated = _softmax_rows(best_logits / temperature)
     predicted = calibrated.argmax(axis=1)
     report = TrainingReport(
         examples=len(labels),
@@ -129,7 +145,10 @@ def train(
         cv_accuracy=float((predicted == labels).mean()),
         cv_ece=expected_calibration_error(calibrated.max(axis=1), predicted == labels),
     )
-    final = LogisticRegression(C=best_c, max_iter=2000).fit(x, labels)
+    vectorizer = ngram_vectorizer()
+    everything = np.arange(len(labels))
+    final = LogisticRegression(C=best_c, max_iter=3000)
+    final.fit(features(vectorizer, everything, True), labels)
     model = StageModel(
         model_id=model_id,
         classes=classes,
@@ -137,6 +156,8 @@ def train(
         bias=final.intercept_,
         temperature=temperature,
         data_hash=data_hash,
+        ngrams=vectorizer.get_feature_names_out().tolist(),
+        idf=vectorizer.idf_,
     )
     return model, report
 
@@ -168,7 +189,7 @@ def load_or_train(
             return model
     log.info("training the stage model for %s (no trained weights for it yet)", model_id)
     texts, stages = read_training_data()
-    model, report = train(encode(texts), stages, model_id=model_id, data_hash=wanted)
+    model, report = train(texts, encode(texts), stages, model_id=model_id, data_hash=wanted)
     log.info("stage model for %s: %s", model_id, report)
     if cache_dir is not None:
         try:

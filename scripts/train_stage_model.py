@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import DEFAULT_MODEL, Settings  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.stage_training import (  # noqa: E402
+from bot.settings import DEFAULT_MODEL, Settings
+from index.embedder import Embedder
+from index.stage_training import (
     BUNDLED_DIR,
     data_hash,
     model_file_name,
@@ -45,7 +45,7 @@ def main() -> None:
     started = time.perf_counter()
     vectors = embedder.encode(texts)
     model_id = args.model.rsplit("/", 1)[-1]
-    model, report = train(vectors, stages, model_id=model_id, data_hash=data_hash())
+    model, report = train(texts, vectors, stages, model_id=model_id, data_hash=data_hash())
     path = BUNDLED_DIR / model_file_name(model_id)
     model.save(path)
     print(

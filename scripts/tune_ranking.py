@@ -14,15 +14,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import index.ranking as ranking  # noqa: E402
-import index.stage as stage_module  # noqa: E402
-from bot.evaluate import read_questions  # noqa: E402
-from bot.ingest import ingest  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from index.metrics import ndcg_at_k  # noqa: E402
-from index.stage import stage_named_in  # noqa: E402
-from index.stage_training import expected_calibration_error  # noqa: E402
+import index.ranking as ranking
+import index.stage as stage_module
+from bot.evaluate import read_questions
+from bot.ingest import ingest
+from bot.services import Services
+from bot.settings import Settings
+from index.metrics import ndcg_at_k
+from index.stage import stage_named_in
+from index.stage_training import expected_calibration_error
 
 
 def main() -> None:
@@ -44,7 +44,8 @@ def main() -> None:
                 if named:
                     decided.append((named[0], 1.0))
                     continue
-                guess = searcher.infer_stage(v, searcher.retrieve(q.question, query_vector=v))
+                candidates = searcher.retrieve(q.question, query_vector=v)
+                guess = searcher.infer_stage(v, candidates, q.question)
                 decided.append((guess.stage, guess.confidence))
             hits = [s == q.stage for (s, _), q in zip(decided, questions, strict=True)]
             ece = expected_calibration_error([c for _, c in decided], hits)
@@ -66,7 +67,9 @@ def main() -> None:
             f"stage: evidence weight {best_stage[1]}, depth {best_stage[2]}, prior "
             f"{best_stage[3]}: accuracy {best_stage[4]:.3f}, ECE {best_stage[5]:.3f}"
         )
-        _, stage_module.LIBRARY_EVIDENCE_WEIGHT, stage_module.LIBRARY_EVIDENCE_DEPTH = best_stage[:3]
+        _, stage_module.LIBRARY_EVIDENCE_WEIGHT, stage_module.LIBRARY_EVIDENCE_DEPTH = best_stage[
+            :3
+        ]
         stage_module.LIBRARY_EVIDENCE_PRIOR = best_stage[3]
         _, _, decided = stage_figures()
 
@@ -104,25 +107,33 @@ def main() -> None:
                 print(f"  {name} = {best}: nDCG@5 {scores[best]:.3f}")
         print("best:", {name: getattr(ranking, name) for name in grid})
 
-        # The weak-match threshold: the best asset's cosine that best separates questions with
-        # no good asset from the rest (the larger of precision and recall's minimum).
-        tops = []
+        # The weak-match model: logistic regression on the labelled questions with and without
+        # a good asset (index.match_quality); leave-one-out figures say how it generalises.
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import LeaveOneOut, cross_val_predict
+
+        features, gaps = [], []
         for q, v, (s, c) in zip(questions, vectors, decided, strict=True):
             ranked = searcher.rank(
                 searcher.retrieve(q.question, query_vector=v),
                 searcher.read_query(q.question, s, c),
                 k=5,
             )
-            tops.append((ranked[0].dense if ranked else 0.0, not q.answerable))
-        best_t = None
-        for t in [x / 100 for x in range(20, 70)]:
-            flagged = [(cos < t, gap) for cos, gap in tops]
-            tp = sum(f and g for f, g in flagged)
-            precision = tp / max(1, sum(f for f, _ in flagged))
-            recall = tp / max(1, sum(g for _, g in flagged))
-            if best_t is None or min(precision, recall) > best_t[1]:
-                best_t = (t, min(precision, recall), precision, recall)
-        print(f"weak-match threshold {best_t}")
+            evidence = searcher.match_evidence(q.question, ranked)
+            features.append(evidence.features() if evidence else (0.0, 0.0, 0.0))
+            gaps.append(not q.answerable)
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+        held_out = cross_val_predict(model, features, gaps, cv=LeaveOneOut())
+        tp = sum(p and g for p, g in zip(held_out, gaps, strict=True))
+        print(
+            f"weak match, leave-one-out: precision {tp / max(1, sum(held_out)):.2f}, "
+            f"recall {tp / max(1, sum(gaps)):.2f}"
+        )
+        model.fit(features, gaps)
+        print(
+            f"WEAK_BIAS = {model.intercept_[0]:.3f}\n"
+            f"WEAK_WEIGHTS = {tuple(round(float(w), 3) for w in model.coef_[0])}"
+        )
         services.close()
 
 

@@ -131,6 +131,8 @@ def start_ingested(settings: Settings, embedder: Embedder, template: SampleTempl
                         )
                     )
     shutil.copytree(template.home / "index", settings.index_dir)
+    if (template.home / "team-config.json").exists():
+        shutil.copy(template.home / "team-config.json", settings.team_config_path)
     return services
 
 

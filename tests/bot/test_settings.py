@@ -23,7 +23,7 @@ def test_defaults_keep_everything_in_sqlite_under_the_home_folder() -> None:
     assert settings.embedding_model == DEFAULT_MODEL
     assert settings.content_dir is None
     assert settings.top_k == 5
-    assert settings.weak_match_threshold == pytest.approx(0.35)
+    assert settings.weak_match == pytest.approx(0.5)
     assert settings.slack_bot_token is None
     assert settings.slack_signing_secret is None
     assert settings.slack_app_token is None
@@ -52,7 +52,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "FUNNELBOT_EMBEDDING_MODEL": "custom-model",
             "FUNNELBOT_CONTENT_DIR": "/data/content",
             "FUNNELBOT_TOP_K": "7",
-            "FUNNELBOT_WEAK_MATCH": "0.5",
+            "FUNNELBOT_WEAK_MATCH": "0.7",
             "FUNNELBOT_DB_TIMEOUT_SECONDS": "0.75",
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -68,7 +68,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     assert settings.embedding_model == "custom-model"
     assert settings.content_dir == Path("/data/content")
     assert settings.top_k == 7
-    assert settings.weak_match_threshold == pytest.approx(0.5)
+    assert settings.weak_match == pytest.approx(0.7)
     assert settings.db_timeout_seconds == pytest.approx(0.75)
     assert settings.spool_dir == Path("/data/fb/spool")
     assert settings.slack_bot_token == BOT_TOKEN
@@ -134,8 +134,8 @@ def test_number_limits_are_inclusive() -> None:
     low = Settings.from_env({"FUNNELBOT_TOP_K": "1", "FUNNELBOT_WEAK_MATCH": "0"})
     high = Settings.from_env({"FUNNELBOT_TOP_K": "10", "FUNNELBOT_WEAK_MATCH": "1"})
 
-    assert (low.top_k, low.weak_match_threshold) == (1, 0.0)
-    assert (high.top_k, high.weak_match_threshold) == (10, 1.0)
+    assert (low.top_k, low.weak_match) == (1, 0.0)
+    assert (high.top_k, high.weak_match) == (10, 1.0)
 
 
 def test_settings_error_is_a_value_error() -> None:
