@@ -99,7 +99,10 @@ _NAMED: list[tuple[re.Pattern[str], Mapping[str, Stage]]] = [
     (re.compile(rf"\b({_NOUN_WORDS})[\s-]*(?:stage|phase|fase)\b", re.I), _STAGE_NOUN_WORDS),
     # "late-stage opp", "early stage lead"
     (
-        re.compile(r"\b(early|late)[\s-]+stage[\s-]+(?:\w+\s+)?(?:opp|opps|opportunity|deal|lead)\b", re.I),
+        re.compile(
+            r"\b(early|late)[\s-]+stage[\s-]+(?:\w+\s+)?(?:opp|opps|opportunity|deal|lead)\b",
+            re.I,
+        ),
         {"early": Stage.AWARENESS, "late": Stage.DECISION},
     ),
     # "they're in evaluation", "moved into consideration" (not "in consideration of")

@@ -183,7 +183,9 @@ def test_a_teams_funnelbot_yml_adds_its_reps_words() -> None:
         "stages": {"decision": ["in legal"]},
     }
     vocabulary = Vocabulary.from_library(library(), config)
-    query = read_query("klantverhaal voor een ziekenhuis, ze twijfelen met Salaro", None, vocabulary)
+    query = read_query(
+        "klantverhaal voor een ziekenhuis, ze twijfelen met Salaro", None, vocabulary
+    )
     assert query.types == {"case-study"}
     assert query.tags == {"healthcare"}
     assert query.competitors == {"salaro"}

@@ -90,9 +90,7 @@ def test_stage_model_survives_a_save_and_load(tmp_path: Path) -> None:
     texts, stages = texts[::3], stages[::3]  # a third is plenty to check the mechanics
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(len(texts), 8)).astype(np.float32)
-    model, report = train(
-        texts, vectors, stages, model_id="toy", data_hash="abc", c_grid=(4.0,)
-    )
+    model, report = train(texts, vectors, stages, model_id="toy", data_hash="abc", c_grid=(4.0,))
     model.save(tmp_path / "toy.npz")
     loaded = StageModel.load(tmp_path / "toy.npz")
     for text, vector in list(zip(texts, vectors, strict=True))[:20]:
