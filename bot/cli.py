@@ -45,22 +45,18 @@ PIPED_WIDTH = 10_000
 GAP_LIMIT = 20  # gap groups `stats` lists
 out = _console()
 err = _console(stderr=True)
-# Loggers of libraries whose INFO/WARNING lines mean nothing to a funnelbot user (Alembic's
-# "Context impl", pypdf's object-stream warnings, bolt's token notes): demoted to DEBUG.
-LIBRARY_LOGGERS = (
-    "alembic",
-    "pypdf",
-    "slack_bolt",
-    "slack_sdk",
-    "bot.slack.bolt",
-    "faiss",
-    "py.warnings",
-)
+# Libraries whose log lines mean nothing to a funnelbot user (Alembic's "Context impl", pypdf's
+# object-stream warnings, slack_sdk's "Failed to send" that our own error line already says):
+# demoted to DEBUG. Bolt's below ERROR too (its token notes); its errors stay errors.
+LIBRARY_LOGGERS = ("alembic", "pypdf", "slack_sdk", "faiss", "py.warnings")
+BOLT_LOGGERS = ("slack_bolt", "bot.slack.bolt")
 
 
 class _DemoteLibraryNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(LIBRARY_LOGGERS) and record.levelno < logging.ERROR:
+        if record.name.startswith(LIBRARY_LOGGERS) or (
+            record.name.startswith(BOLT_LOGGERS) and record.levelno < logging.ERROR
+        ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return record.levelno >= (logging.getLogger().level or logging.WARNING)
 
@@ -80,7 +76,7 @@ def configure_logging(level: int = logging.WARNING) -> None:
     root.addHandler(handler)
     root.setLevel(chosen)
     logging.captureWarnings(True)  # a library's Python warnings become demoted log records
-    for name in LIBRARY_LOGGERS:
+    for name in LIBRARY_LOGGERS + BOLT_LOGGERS:
         # Their own levels must not drop a record before the filter can demote it.
         logging.getLogger(name).setLevel(logging.NOTSET)
 
@@ -138,10 +134,13 @@ def _settings() -> Settings:
 
 def _services() -> Services:
     # Imported here so `funnelbot --help` does not load torch.
-    from bot.services import Services
     from bot.spool import flush_spool
+    from bot.startup import StartupError, open_services
 
-    services = Services(_settings())
+    try:
+        services = open_services(_settings())
+    except StartupError as error:
+        raise _fail(str(error)) from None
     # Answers an earlier run spooled while the database was away go into the log now.
     flush_spool(services)
     return services
@@ -243,6 +242,7 @@ def ask(
 ) -> None:
     """Ask for content, as a rep would in Slack."""
     from bot.recommend import Question, QuestionError, recommend
+    from bot.status import NOTHING_INGESTED, active_items
     from content_store.stage import parse_stage
 
     try:
@@ -250,6 +250,9 @@ def ask(
     except ValueError as error:
         raise _fail(f"--stage: {error}") from None
     services = _services()
+    if not active_items(services.sessions):
+        # Not a content gap: there is no content. Nothing is logged.
+        raise _fail(NOTHING_INGESTED.format(home=services.settings.home))
     questions = sys.stdin if question == "-" else [question]
     answered = 0
     for line in questions:
@@ -558,6 +561,27 @@ def _print_eval(report: EvalReport) -> None:
 
 
 @app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list, for machines.")] = False,
+) -> None:
+    """Home, database, model, index, last ingest, sources, Slack, CRM.
+
+    Each check says ok or what is wrong; exit 1 if any is not ok. Nothing is changed."""
+    from bot.status import status_checks
+
+    checks = status_checks(_settings())
+    if as_json:
+        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
+    else:
+        table = Table("check", "value", "status", box=None, pad_edge=False)
+        for c in checks:
+            table.add_row(c.name, c.value, "ok" if c.problem is None else f"[red]{c.problem}[/red]")
+        out.print(table, highlight=False)
+    if any(c.problem for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     http: Annotated[
         bool, typer.Option("--http", help="Serve HTTP instead of Socket Mode.")
@@ -575,15 +599,16 @@ def serve(
 
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)
+    from bot.startup import StartupError
+
     settings = _settings()
     try:
-        settings.require_slack(socket_mode=not http)
-    except SettingsError as error:
+        if http:
+            serve_http(settings, host=host, port=port, threads=threads)
+        else:
+            serve_socket_mode(settings)
+    except (SettingsError, StartupError) as error:
         raise _fail(str(error)) from None
-    if http:
-        serve_http(settings, host=host, port=port, threads=threads)
-    else:
-        serve_socket_mode(settings)
 
 
 if __name__ == "__main__":

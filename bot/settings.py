@@ -46,6 +46,11 @@ class Settings:
     db_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
+        # Resolved once, here: a relative FUNNELBOT_HOME run from another folder would otherwise
+        # quietly make a new, empty home there.
+        object.__setattr__(self, "home", self.home.expanduser().absolute())
+        if self.content_dir is not None:
+            object.__setattr__(self, "content_dir", self.content_dir.expanduser().absolute())
         if not self.embedding_backend:
             bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
             backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"
