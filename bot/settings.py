@@ -11,8 +11,8 @@ from pathlib import Path
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
-# For the bundled model, whose quality on the sample eval was measured per backend (README,
-# Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
+# For the bundled model, whose quality per backend benchmarks.perf measures (docs/performance.md);
+# any other model defaults to torch, which runs whatever sentence-transformers runs.
 DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
 _BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 
