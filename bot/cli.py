@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,8 +64,6 @@ class _DemoteLibraryNoise(logging.Filter):
 
 def configure_logging(level: int = logging.WARNING) -> None:
     """One stderr handler; FUNNELBOT_LOG_LEVEL=DEBUG shows the libraries' own lines too."""
-    import os
-
     name = os.environ.get("FUNNELBOT_LOG_LEVEL", "").strip().upper()
     chosen = logging.getLevelNamesMapping().get(name, level) if name else level
     handler = logging.StreamHandler()
