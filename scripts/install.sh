@@ -16,10 +16,10 @@ fi
 py=.venv/bin/python
 "$py" -m pip install --quiet --upgrade pip
 
-# sentence-transformers needs torch, and left to itself pip may fetch a multi-GB CUDA build.
-# FUNNELBOT_TORCH_INDEX names a wheel index to take torch from (e.g. PyTorch's CPU index);
-# unset, torch comes from your normal index, and PyTorch's CPU index is tried only if that fails.
-# FUNNELBOT_TORCH_INDEX="" never tries the CPU index.
+# sentence-transformers needs torch. Unset, FUNNELBOT_TORCH_INDEX takes torch from the normal
+# index and tries PyTorch's CPU index only if that fails (an unreachable extra index would make
+# pip retry for minutes). A URL takes it from that index: PyTorch's CPU index avoids PyPI's
+# multi-GB CUDA wheels on Linux. Empty: the normal index only.
 cpu_index=https://download.pytorch.org/whl/cpu
 if "$py" -c "import torch" >/dev/null 2>&1; then
   step "torch $("$py" -c 'import torch; print(torch.__version__)') is already installed"
@@ -27,7 +27,7 @@ elif [ -n "${FUNNELBOT_TORCH_INDEX:-}" ]; then
   step "installing torch 2.13.0 from $FUNNELBOT_TORCH_INDEX (a few minutes)"
   "$py" -m pip install --quiet "torch==2.13.0" --extra-index-url "$FUNNELBOT_TORCH_INDEX"
 else
-  step "installing torch 2.13.0, CPU build (a few minutes)"
+  step "installing torch 2.13.0 (a few minutes)"
   if ! "$py" -m pip install --quiet "torch==2.13.0"; then
     if [ -z "${FUNNELBOT_TORCH_INDEX+set}" ]; then
       step "not on the normal index: trying PyTorch's CPU index"
