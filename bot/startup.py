@@ -79,8 +79,7 @@ def open_services(settings: Settings, *, embedder: Embedder | None = None) -> Se
     from bot.services import Services
     from content_store.db import UNAVAILABLE
 
-    if settings.database_url.startswith("sqlite"):
-        check_home(settings)
+    check_home(settings)  # the index cache, the exported model and the spool live there
     try:
         return Services(settings, embedder=embedder)
     except UNAVAILABLE as error:

@@ -54,8 +54,7 @@ def check_before_serving(settings: Settings, *, socket_mode: bool) -> None:
     from bot.startup import check_database, check_home, check_slack
 
     settings.require_slack(socket_mode=socket_mode)
-    if settings.database_url.startswith("sqlite"):
-        check_home(settings)
+    check_home(settings)
     check_database(settings)
     check_slack(settings)
 
