@@ -35,25 +35,38 @@ class GapGroup:
     competitors: tuple[str, ...]
     industries: tuple[str, ...]
     questions: int  # times asked
-    reps: int  # distinct askers
+    reps: int  # distinct askers in Slack
     weak: int  # answers whose best match was weak
     said_missing: int  # 👎 "topic missing" or "not relevant"
     last_asked: datetime
     wordings: tuple[str, ...]  # other ways it was asked, most asked first
+    command_line: int = 0  # times asked with no Slack user (`funnelbot ask`)
+
+    def askers(self) -> str:
+        """'3 reps', 'the command line', or '3 reps and the command line'."""
+        people = [f"{self.reps} rep{'s' if self.reps != 1 else ''}"] if self.reps else []
+        if self.command_line:
+            people.append("the command line")
+        return " and ".join(people) or "0 reps"
 
     def describe(self) -> str:
-        """One plain line: what was asked, how often, by how many reps, at which stage."""
-        who = f"{self.reps} rep{'s' if self.reps != 1 else ''}"
+        """One plain line: what was asked, how often, by whom, at which stage."""
         times = f"{self.questions} time{'s' if self.questions != 1 else ''}"
         where = f" at {self.stage} stage" if self.stage else ""
         about = ", ".join(self.industries + self.competitors)
-        return f"{who} asked {times}{where}{f' ({about})' if about else ''}: “{self.label}”"
+        about = f" ({about})" if about else ""
+        who = (
+            f"{self.askers()} asked {times}"
+            if self.reps
+            else f"Asked {times} from the command line"
+        )
+        return f"{who}{where}{about}: “{self.label}”"
 
 
 def content_gaps(
     services: Services,
     *,
-    since: datetime,
+    since: datetime | None,
     until: datetime | None = None,
     limit: int = 10,
     max_wordings: int = MAX_WORDINGS,
@@ -97,6 +110,7 @@ class _Wording:
     asks: int = 0
     weak: int = 0
     said: int = 0
+    command_line: int = 0
 
 
 def group_gaps(
@@ -133,6 +147,7 @@ def group_gaps(
         w.asks += 1
         w.weak += int(q.weak)
         w.said += int(q.reason is not None)
+        w.command_line += int(q.asker is None)
         w.last = max(w.last, q.asked_at)
         if q.asker:
             askers[wording_key].add(q.asker)
@@ -178,6 +193,7 @@ def group_gaps(
                     weak=sum(wordings[k].weak for k in members_keys),
                     said_missing=sum(wordings[k].said for k in members_keys),
                     last_asked=max(wordings[k].last for k in members_keys),
+                    command_line=sum(wordings[k].command_line for k in members_keys),
                     wordings=tuple(
                         wordings[k].text for k in members_keys if wordings[k].text != label
                     ),

@@ -173,7 +173,7 @@ def _read_vectors(session: Session, chunks: list[ChunkRecord], dim: int) -> Vect
 
 
 # Vectors handed to FAISS at a time while the index is built: 30 MB of 384 floats. Each batch
-# joins the graph as a whole; the README's performance notes say what batch size did to recall.
+# joins the graph as a whole, and smaller batches lowered HNSW's recall (CHANGELOG.md, 0.1.0).
 _ADD_BATCH = 20_000
 
 

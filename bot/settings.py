@@ -11,8 +11,8 @@ from pathlib import Path
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
-# For the bundled model, whose quality on the sample eval was measured per backend (README,
-# Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
+# For the bundled model, whose quality per backend benchmarks.perf measures (docs/performance.md);
+# any other model defaults to torch, which runs whatever sentence-transformers runs.
 DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
 _BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 
@@ -46,6 +46,11 @@ class Settings:
     db_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
+        # Resolved once, here: a relative FUNNELBOT_HOME run from another folder would otherwise
+        # quietly make a new, empty home there.
+        object.__setattr__(self, "home", self.home.expanduser().absolute())
+        if self.content_dir is not None:
+            object.__setattr__(self, "content_dir", self.content_dir.expanduser().absolute())
         if not self.embedding_backend:
             bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
             backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"

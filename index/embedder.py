@@ -95,11 +95,8 @@ class Embedder:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if batch_size is None:
-            # ONNX Runtime's arena grows to the biggest batch's activations (~235 MB at 16
-            # texts of 256 tokens, ~60 MB at 4), and on 2 cores 4 texts a batch were the
-            # fastest (texts/s of library chunks at 1/4/8/16: 80/93/91/85). int8 activations
-            # are scaled per batch, so vectors move a little with their batch-mates: nDCG@5
-            # on the sample questions was 0.878/0.877/0.870/0.885 (torch 0.885).
+            # ONNX Runtime's arena grows to the largest batch; 4 texts were also the fastest
+            # (the measurements are in CHANGELOG.md, 0.1.0).
             batch_size = 64 if backend == "torch" else 4
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")

@@ -27,6 +27,8 @@ def test_ingest_ask_log_and_stats(cli, library: Path) -> None:
     ingested = cli("ingest", str(library))
     assert ingested.exit_code == 0, ingested.output
     assert "32 added" in ingested.output
+    # Not a terminal: plain progress lines, no bars.
+    assert ingested.stderr.startswith("reading files\nembedding ")
 
     asked = cli("ask", "prospect asked for our SOC 2 report", "--json")
     assert asked.exit_code == 0, asked.output

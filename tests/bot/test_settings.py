@@ -16,10 +16,11 @@ SIGNING_SECRET = "8f742231b10e88880123456789abcdef"
 
 def test_defaults_keep_everything_in_sqlite_under_the_home_folder() -> None:
     settings = Settings.from_env({})
+    home = Path.cwd() / DEFAULT_HOME  # resolved once, so a later chdir cannot move it
 
-    assert settings.home == DEFAULT_HOME
-    assert settings.database_url == f"sqlite:///{DEFAULT_HOME / 'funnelbot.db'}"
-    assert settings.index_dir == DEFAULT_HOME / "index"
+    assert settings.home == home
+    assert settings.database_url == f"sqlite:///{home / 'funnelbot.db'}"
+    assert settings.index_dir == home / "index"
     assert settings.embedding_model == DEFAULT_MODEL
     assert settings.content_dir is None
     assert settings.top_k == 5
