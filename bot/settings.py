@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.embedder import BACKENDS, KNOWN_MODELS, known_model
+
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
+EMBEDDING_BACKENDS = BACKENDS
 # For the bundled model, whose quality on the sample eval was measured per backend (README,
 # Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
-DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
-_BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+DEFAULT_EMBEDDING_BACKEND = KNOWN_MODELS[DEFAULT_MODEL].default_backend
 
 
 class SettingsError(ValueError):
@@ -45,14 +46,26 @@ class Settings:
     db_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
+        model = known_model(self.embedding_model)
+        # Only what ships with the install, or a folder already on disk: nothing downloads.
+        if model is None and not Path(self.embedding_model).is_dir():
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_MODEL must be one of {', '.join(KNOWN_MODELS)} "
+                f"or a local sentence-transformers folder, got {self.embedding_model!r}"
+            )
         if not self.embedding_backend:
-            bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
-            backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"
+            backend = model.default_backend if model is not None else "torch"
             object.__setattr__(self, "embedding_backend", backend)
         if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise SettingsError(
                 f"FUNNELBOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
                 f"got {self.embedding_backend!r}"
+            )
+        runs = model.backends if model is not None else ("torch", "onnx", "onnx-int8")
+        if self.embedding_backend not in runs:
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_BACKEND must be {' or '.join(runs)} for "
+                f"{self.embedding_model}, got {self.embedding_backend!r}"
             )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
