@@ -213,7 +213,12 @@ def measure_size(
     services = Services(Settings(home=home, embedding_backend=backend), embedder=embedder)
     services.warm_up()
     searcher = services.searcher()
-    index_files = cache_dir(services.settings.index_dir, searcher.version, embedder.name)
+    index_files = cache_dir(
+        services.settings.index_dir,
+        searcher.version,
+        embedder.model_id,
+        services.settings.languages,
+    )
     index_bytes = sum(p.stat().st_size for p in index_files.rglob("*") if p.is_file())
 
     for q in asked[:20]:  # warm-up: caches, allocator, first-call costs

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from content_store.index_runs import current_index_version
 from content_store.library import iter_active_chunks, iter_active_items, iter_active_vectors
 from content_store.stage import Stage
 from index.embedder import Embedder
-from index.lexical import LexicalIndex
+from index.lexical import DEFAULT_LANGUAGES, LexicalIndex
 from index.ranking import AssetMeta
 from index.search import ChunkRecord, HybridSearcher
 from index.vectors import VectorIndex
@@ -34,13 +35,14 @@ def load_searcher(
     index_dir: Path,
     *,
     previous: HybridSearcher | None = None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
 ) -> HybridSearcher:
     """The searcher for the current version. ``previous``, the version still serving, lends
     the new one its unchanged texts and asset records, so that the two share them while both
     are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice)."""
     for _ in range(_ATTEMPTS):
         try:
-            return _load(sessions, embedder, index_dir, previous)
+            return _load(sessions, embedder, index_dir, previous, tuple(languages))
         except _ChunksMoved:
             log.info("the library changed while its index was being read; reading it again")
     raise RuntimeError(f"the library changed during each of {_ATTEMPTS} reads of its index")
@@ -58,12 +60,13 @@ def _load(
     embedder: Embedder,
     index_dir: Path,
     previous: HybridSearcher | None,
+    languages: tuple[str, ...],
 ) -> HybridSearcher:
     with sessions() as session:
         _snapshot(session)
         version = current_index_version(session)
         assets = _read_assets(session, previous)
-        cache = cache_dir(index_dir, version, embedder.name)
+        cache = cache_dir(index_dir, version, embedder.model_id, languages)
         cached = _load_cache(cache) if version is not None else None
         chunks = _read_chunks(session, assets, previous)
         if cached is not None and len(cached[0]) == len(chunks):
@@ -78,7 +81,9 @@ def _load(
         del cached  # none, or it disagrees with the database: the database wins
         # BM25 first, then the vectors, read again: each build's passing peak then sits beside
         # the other's result alone, not beside its peak too (~100 MB at 100,000 chunks).
-        lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+        lexical = LexicalIndex.build(
+            [c.id for c in chunks], [c.text for c in chunks], languages=languages
+        )
         vectors = _read_vectors(session, chunks, embedder.dim)
     searcher = HybridSearcher(
         embedder=embedder,
@@ -93,8 +98,11 @@ def _load(
     return searcher
 
 
-def cache_dir(index_dir: Path, version: int | None, model: str) -> Path:
-    model_key = hashlib.sha256(model.encode()).hexdigest()[:12]
+def cache_dir(
+    index_dir: Path, version: int | None, model: str, languages: Sequence[str] = DEFAULT_LANGUAGES
+) -> Path:
+    # Another model's vectors or another language set's tokens are another cache.
+    model_key = hashlib.sha256(f"{model}|{','.join(languages)}".encode()).hexdigest()[:12]
     return index_dir / f"v{version}-{model_key}"
 
 

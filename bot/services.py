@@ -64,17 +64,10 @@ class Services:
             return searcher
         with self._lock:
             if self._searcher is None:
-                self._searcher = load_searcher(
-                    self.sessions, self.embedder, self.settings.index_dir
-                )
+                self._searcher = self._load()
             elif self._stale(self._searcher):
                 try:
-                    self._searcher = load_searcher(
-                        self.sessions,
-                        self.embedder,
-                        self.settings.index_dir,
-                        previous=self._searcher,
-                    )
+                    self._searcher = self._load(previous=self._searcher)
                 except UNAVAILABLE as error:
                     # Keep answering from the index already loaded.
                     log.warning("index not reloaded: %s", brief_error(error))
@@ -83,17 +76,25 @@ class Services:
 
     def reload(self) -> HybridSearcher:
         with self._lock:
-            self._searcher = load_searcher(
-                self.sessions, self.embedder, self.settings.index_dir, previous=self._searcher
-            )
+            self._searcher = self._load(previous=self._searcher)
             self._checked_at = time.monotonic()
             return self._searcher
+
+    def _load(self, *, previous: HybridSearcher | None = None) -> HybridSearcher:
+        return load_searcher(
+            self.sessions,
+            self.embedder,
+            self.settings.index_dir,
+            previous=previous,
+            languages=self.settings.languages,
+        )
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is not the slow one."""
         self.embedder.load()
-        self.searcher()
+        searcher = self.searcher()
         self.embedder.encode_query("warm up")
+        searcher.lexical.search("warm up", 1)  # loads the language detector (~1 s)
 
     def _stale(self, searcher: HybridSearcher) -> bool:
         """Whether another process reindexed; while the database is away, keep what is loaded."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embedder import BACKENDS, KNOWN_MODELS, known_model
+from index.lexical import DEFAULT_LANGUAGES, check_languages
 
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -29,6 +30,8 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = ""  # torch | onnx | onnx-int8; blank: the default for the model
     content_dir: Path | None = None
+    # Languages lexical search detects and stems (ISO 639-1 codes), e.g. ("en", "nl").
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
     top_k: int = 5
     # Best cosine similarity below which an answer is called weak (a content gap).
     weak_match_threshold: float = 0.35
@@ -67,6 +70,10 @@ class Settings:
                 f"FUNNELBOT_EMBEDDING_BACKEND must be {' or '.join(runs)} for "
                 f"{self.embedding_model}, got {self.embedding_backend!r}"
             )
+        try:
+            object.__setattr__(self, "languages", check_languages(self.languages))
+        except ValueError as error:
+            raise SettingsError(f"FUNNELBOT_LANGUAGES: {error}") from None
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
 
@@ -99,6 +106,9 @@ class Settings:
             embedding_model=text("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL,
             embedding_backend=(text("FUNNELBOT_EMBEDDING_BACKEND") or "").lower(),
             content_dir=Path(content_dir) if content_dir else None,
+            languages=tuple(re.split(r"[\s,]+", text("FUNNELBOT_LANGUAGES") or ""))
+            if text("FUNNELBOT_LANGUAGES")
+            else DEFAULT_LANGUAGES,
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
             weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),
