@@ -18,7 +18,13 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.index_runs import current_index_version
-from content_store.library import iter_active_chunks, iter_active_items, iter_active_vectors
+from content_store.library import (
+    iter_active_chunks,
+    iter_active_items,
+    iter_active_vectors,
+    model_of,
+    recorded_models,
+)
 from content_store.stage import Stage
 from index.embedder import Embedder
 from index.lexical import DEFAULT_LANGUAGES, LexicalIndex
@@ -39,7 +45,10 @@ def load_searcher(
 ) -> HybridSearcher:
     """The searcher for the current version. ``previous``, the version still serving, lends
     the new one its unchanged texts and asset records, so that the two share them while both
-    are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice)."""
+    are held (at 100,000 assets, ~175 MB that a reindex would otherwise hold twice).
+
+    Raises :class:`ModelMismatch` when the stored vectors are not all ``embedder``'s model's.
+    """
     for _ in range(_ATTEMPTS):
         try:
             return _load(sessions, embedder, index_dir, previous, tuple(languages))
@@ -55,6 +64,16 @@ class _ChunksMoved(Exception):
     """The chunks read for the vectors are not those read for the texts."""
 
 
+class ModelMismatch(Exception):
+    """The stored vectors were made by another model than the embedder's (or by several):
+    searching them with it would compare vectors of different spaces."""
+
+    def __init__(self, records: set[str], model: str) -> None:
+        self.records = records  # "<model>@<backend>" (or a bare model name, from older rows)
+        self.models = sorted({model_of(r) for r in records})
+        super().__init__(f"the library was embedded with {' and '.join(self.models)}, not {model}")
+
+
 def _load(
     sessions: sessionmaker[Session],
     embedder: Embedder,
@@ -64,6 +83,9 @@ def _load(
 ) -> HybridSearcher:
     with sessions() as session:
         _snapshot(session)
+        records = recorded_models(session)
+        if {model_of(r) for r in records} - {embedder.model_id}:
+            raise ModelMismatch(records, embedder.model_id)
         version = current_index_version(session)
         assets = _read_assets(session, previous)
         cache = cache_dir(index_dir, version, embedder.model_id, languages)

@@ -10,12 +10,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer_database import AnswerDatabase, DatabaseUnavailable
-from bot.search_index import load_searcher
+from bot.search_index import ModelMismatch, load_searcher
 from bot.settings import Settings
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
 from content_store.index_runs import current_index_version
 from content_store.spool import Spool
-from index.embedder import Embedder
+from index.embedder import Embedder, known_model
 from index.search import HybridSearcher
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class Services:
         self._searcher: HybridSearcher | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
+        self._announced: set[str] = set()
 
     def searcher(self) -> HybridSearcher:
         """The searcher for the current content version, reloaded when another process reindexed."""
@@ -81,13 +82,40 @@ class Services:
             return self._searcher
 
     def _load(self, *, previous: HybridSearcher | None = None) -> HybridSearcher:
+        try:
+            return self._load_with(self.embedder, previous)
+        except ModelMismatch as mismatch:
+            # The library is searched with the model that embedded it, until it is re-embedded.
+            return self._load_with(self._embedder_for(mismatch, previous), previous)
+
+    def _load_with(self, embedder: Embedder, previous: HybridSearcher | None) -> HybridSearcher:
         return load_searcher(
             self.sessions,
-            self.embedder,
+            embedder,
             self.settings.index_dir,
             previous=previous,
             languages=self.settings.languages,
         )
+
+    def _embedder_for(self, mismatch: ModelMismatch, previous: HybridSearcher | None) -> Embedder:
+        if len(mismatch.models) != 1:
+            raise MixedVectors(
+                f"the library holds vectors of several models ({', '.join(mismatch.models)}); "
+                f"`funnelbot ingest` re-embeds it with {self.embedder.model_id}"
+            )
+        (model,) = mismatch.models
+        notice = model_switch_notice(model, self.embedder.model_id)
+        if notice not in self._announced:
+            self._announced.add(notice)
+            log.warning("%s", notice)
+        if previous is not None and previous.embedder.model_id == model:
+            return previous.embedder
+        backends = {r.rpartition("@")[2] for r in mismatch.records if "@" in r}
+        info = known_model(model)
+        backend = backends.pop() if len(backends) == 1 else None
+        if backend is None or (info is not None and backend not in info.backends):
+            backend = info.default_backend if info is not None else "torch"
+        return Embedder(model, backend=backend, models_dir=self.settings.models_dir)
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is not the slow one."""
@@ -107,6 +135,18 @@ class Services:
     def close(self) -> None:
         self.answer_db.close()
         self.engine.dispose()
+
+
+class MixedVectors(RuntimeError):
+    """The stored vectors come from several models: no model can search them all."""
+
+
+def model_switch_notice(old: str, new: str) -> str:
+    """The one line that says a library embedded with ``old`` is being moved to ``new``."""
+    return (
+        f"The library was embedded with {old}; FUNNELBOT_EMBEDDING_MODEL is {new}: it is "
+        f"re-embedded in full with {new}, and {old} answers until that is done."
+    )
 
 
 def _index_version(sessions: sessionmaker[Session]) -> int | None:

@@ -204,6 +204,11 @@ class Embedder:
         return self._info.id if self._info is not None else self._name
 
     @property
+    def signature(self) -> str:
+        """``"<model_id>@<backend>"``: what is recorded beside each vector it made."""
+        return f"{self.model_id}@{self._backend}"
+
+    @property
     def multilingual(self) -> bool | None:
         """Whether the model was trained for many languages (None: a custom model, unknown)."""
         return self._info.multilingual if self._info is not None else None
