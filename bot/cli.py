@@ -199,8 +199,10 @@ def _index_library(directory: Path, *, strict: bool, dry_run: bool) -> None:
         err.print(f"[yellow]note:[/yellow] past review_by: {', '.join(report.past_review)}")
     if report.problems:
         err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
-        if strict:
-            raise typer.Exit(1)
+    for notice in report.notices:
+        out.print(notice, highlight=False, markup=False, soft_wrap=True)  # one line, however wide
+    if report.problems and strict:
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -10,13 +10,25 @@ from datetime import date
 from pathlib import Path
 
 from bot.heap import release_free_memory
-from bot.services import Services
+from bot.services import Services, model_switch_notice
 from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
-from content_store.library import LibraryDiff, NewChunk, apply_library, diff_library
+from content_store.library import (
+    LibraryDiff,
+    NewChunk,
+    apply_library,
+    diff_library,
+    model_of,
+    recorded_models,
+)
 from content_store.loaders import LoadedItem, LoadProblem, load_library
 from content_store.team_config import read_team_config, save_team_config
 from index.chunking import chunk_text
+from index.embedder import MULTILINGUAL_MODEL
+
+# Above this share of a library's text in other languages than English, an English-only model
+# is pointed out at the end of an ingest.
+NON_ENGLISH_HINT_SHARE = 0.2
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ class IngestReport:
     missing_stage: list[str] = field(default_factory=list)
     past_review: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    # Lines to show after the summary: a change of model, a better model for the library.
+    notices: list[str] = field(default_factory=list)
     run_id: int | None = None
     index_version: int | None = None
     duration_s: float = 0.0
@@ -83,10 +97,15 @@ def ingest(
     # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
     team_config = read_team_config(content_dir) if content_dir.is_dir() else {}
     loaded = load_library(content_dir, on_file=progress.on_file)
-    model = services.embedder.name
+    model = services.embedder.model_id
     with services.sessions() as session:
+        replaced = sorted({model_of(r) for r in recorded_models(session)} - {model})
+        # Items embedded by another model count as changed: a model change re-embeds them all.
         diff = diff_library(session, loaded.items, embedding_model=model)
     report = _report(content_dir, dry_run, loaded.files_seen, diff, loaded.problems)
+    if replaced:
+        report.notices.append(model_switch_notice(" and ".join(replaced), model))
+        log.warning("%s", report.notices[-1])
     report.missing_stage = sorted(i.id for i in loaded.items if not i.stages)
     today = today or date.today()
     report.past_review = sorted(
@@ -107,7 +126,9 @@ def ingest(
         report.chunks_embedded = sum(len(c) for c in chunks.values())
         with transaction(services.sessions) as session:
             previous = current_index_version(session)
-            apply_library(session, loaded.items, diff, chunks, embedding_model=model)
+            apply_library(
+                session, loaded.items, diff, chunks, embedding_model=services.embedder.signature
+            )
             version = run_id if diff.touches_index or previous is None else previous
             finish_run(
                 session,
@@ -127,9 +148,27 @@ def ingest(
     release_free_memory()
     save_team_config(team_config, services.settings.team_config_path)
     services.reload()
+    hint = language_hint(services)
+    if hint:
+        report.notices.append(hint)
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report
+
+
+def language_hint(services: Services) -> str | None:
+    """One line naming the multilingual model, when an English-only one is configured and
+    more than a fifth of the library's text (as lexical search detected it) is not English."""
+    if services.embedder.multilingual is not False:
+        return None
+    shares = services.searcher().lexical.language_shares()
+    other = 1.0 - shares.get("en", 0.0) if shares else 0.0
+    if other <= NON_ENGLISH_HINT_SHARE:
+        return None
+    return (
+        f"{other:.0%} of the library's text is not English and {services.embedder.model_id} is "
+        f"English-only: FUNNELBOT_EMBEDDING_MODEL={MULTILINGUAL_MODEL} would serve it better."
+    )
 
 
 def _embed(

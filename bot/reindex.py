@@ -60,7 +60,7 @@ def reindex(
     """Refresh the index from content_dir; raises ReindexBusy if a run is already going."""
     if dry_run:  # reads only: no lease needed, nothing changes
         return ingest(services, content_dir, dry_run=True, progress=progress)
-    with _lease(services, started_by):
+    with reindex_lease(services, started_by):
         mark_abandoned_runs(services, holding_lease=True)
         return ingest(
             services, content_dir, trigger=trigger, started_by=started_by, progress=progress
@@ -96,7 +96,8 @@ def mark_abandoned_runs(services: Services, *, holding_lease: bool = False) -> i
 
 
 @contextmanager
-def _lease(services: Services, started_by: str | None) -> Iterator[None]:
+def reindex_lease(services: Services, started_by: str | None) -> Iterator[None]:
+    """Hold the one lease that lets a process change the library (ingest or re-embed)."""
     holder = process_identity()
     taken, lease = acquire(
         services.sessions, LEASE_NAME, holder, ttl=LEASE_TTL, started_by=started_by

@@ -11,16 +11,23 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.index_runs import current_index_version
-from content_store.library import iter_active_chunks, iter_active_items, iter_active_vectors
+from content_store.library import (
+    iter_active_chunks,
+    iter_active_items,
+    iter_active_vectors,
+    model_of,
+    recorded_models,
+)
 from content_store.stage import Stage
 from index.embedder import Embedder
-from index.lexical import LexicalIndex
+from index.lexical import DEFAULT_LANGUAGES, LexicalIndex
 from index.ranking import AssetMeta, Vocabulary
 from index.search import ChunkRecord, HybridSearcher
 from index.stage import StageModel
@@ -37,14 +44,18 @@ def load_searcher(
     previous: HybridSearcher | None = None,
     stage_model: StageModel | None = None,
     team_config: dict[str, object] | None = None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
 ) -> HybridSearcher:
     """The searcher for the current version, with the stage model and the library's vocabulary
     (its own metadata plus ``team_config``, its ``funnelbot.yml``). ``previous``, the version
     still serving, lends the new one its unchanged texts and asset records, so that the two share
-    them while both are held (at 100,000 assets, ~175 MB a reindex would otherwise hold twice)."""
+    them while both are held (at 100,000 assets, ~175 MB a reindex would otherwise hold twice).
+
+    Raises :class:`ModelMismatch` when the stored vectors are not all ``embedder``'s model's.
+    """
     for _ in range(_ATTEMPTS):
         try:
-            searcher = _load(sessions, embedder, index_dir, previous)
+            searcher = _load(sessions, embedder, index_dir, previous, tuple(languages))
             searcher.stage_model = stage_model
             assets = searcher.assets.values()
             searcher.vocabulary = Vocabulary.from_library(assets, team_config)
@@ -61,17 +72,31 @@ class _ChunksMoved(Exception):
     """The chunks read for the vectors are not those read for the texts."""
 
 
+class ModelMismatch(Exception):
+    """The stored vectors were made by another model than the embedder's (or by several):
+    searching them with it would compare vectors of different spaces."""
+
+    def __init__(self, records: set[str], model: str) -> None:
+        self.records = records  # "<model>@<backend>" (or a bare model name, from older rows)
+        self.models = sorted({model_of(r) for r in records})
+        super().__init__(f"the library was embedded with {' and '.join(self.models)}, not {model}")
+
+
 def _load(
     sessions: sessionmaker[Session],
     embedder: Embedder,
     index_dir: Path,
     previous: HybridSearcher | None,
+    languages: tuple[str, ...],
 ) -> HybridSearcher:
     with sessions() as session:
         _snapshot(session)
+        records = recorded_models(session)
+        if {model_of(r) for r in records} - {embedder.model_id}:
+            raise ModelMismatch(records, embedder.model_id)
         version = current_index_version(session)
         assets = _read_assets(session, previous)
-        cache = cache_dir(index_dir, version, embedder.name)
+        cache = cache_dir(index_dir, version, embedder.model_id, languages)
         cached = _load_cache(cache) if version is not None else None
         chunks = _read_chunks(session, assets, previous)
         if cached is not None and len(cached[0]) == len(chunks):
@@ -86,7 +111,9 @@ def _load(
         del cached  # none, or it disagrees with the database: the database wins
         # BM25 first, then the vectors, read again: each build's passing peak then sits beside
         # the other's result alone, not beside its peak too (~100 MB at 100,000 chunks).
-        lexical = LexicalIndex.build([c.id for c in chunks], [c.text for c in chunks])
+        lexical = LexicalIndex.build(
+            [c.id for c in chunks], [c.text for c in chunks], languages=languages
+        )
         vectors = _read_vectors(session, chunks, embedder.dim)
     searcher = HybridSearcher(
         embedder=embedder,
@@ -101,8 +128,11 @@ def _load(
     return searcher
 
 
-def cache_dir(index_dir: Path, version: int | None, model: str) -> Path:
-    model_key = hashlib.sha256(model.encode()).hexdigest()[:12]
+def cache_dir(
+    index_dir: Path, version: int | None, model: str, languages: Sequence[str] = DEFAULT_LANGUAGES
+) -> Path:
+    # Another model's vectors or another language set's tokens are another cache.
+    model_key = hashlib.sha256(f"{model}|{','.join(languages)}".encode()).hexdigest()[:12]
     return index_dir / f"v{version}-{model_key}"
 
 

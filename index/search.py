@@ -11,7 +11,7 @@ import numpy as np
 from content_store.stage import Stage
 from index.embedder import Embedder
 from index.filler import content_words, is_filler
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex
 from index.match_quality import MatchEvidence
 from index.ranking import (
     AssetMeta,
@@ -135,8 +135,8 @@ class HybridSearcher:
         if not ranked:
             return None
         words = content_words(question)
-        passage = set(tokenize(self._chunk_texts.get(ranked[0].chunk_id, "")))
-        tokens = [t for w in words for t in tokenize(w)]
+        passage = set(self.lexical.query_tokens(self._chunk_texts.get(ranked[0].chunk_id, "")))
+        tokens = self.lexical.query_tokens(" ".join(words))
         answer_coverage = sum(t in passage for t in tokens) / len(tokens) if tokens else 1.0
         return MatchEvidence(
             top_cosine=ranked[0].dense,

@@ -17,6 +17,7 @@ def start_background(services: Services) -> None:
     """What a serving process runs beside the listeners: start-up checks, cron jobs, the outbox
     and the spool replay."""
     from bot.jobs import scheduled_jobs
+    from bot.reembed import start_model_switch
     from bot.reindex import mark_abandoned_runs
     from bot.schedule import Scheduler
     from bot.slack.client import make_web_client
@@ -26,6 +27,8 @@ def start_background(services: Services) -> None:
     # First, so answers spooled before a restart reach the log while the rest starts.
     SpoolFlusher(services).start()
     mark_abandoned_runs(services)
+    # A changed FUNNELBOT_EMBEDDING_MODEL: re-embed the library while the old model answers.
+    start_model_switch(services)
     Scheduler(services, scheduled_jobs(services)).start()
     if services.settings.marketing_channel:
         client = make_web_client(services.settings, retries=False)
