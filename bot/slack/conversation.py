@@ -73,7 +73,10 @@ def answer_event(
         except QuestionError as error:
             post(str(error), notice_blocks(str(error), emoji=":warning:"))
             return
-        post(answer_text(answer), answer_blocks(answer))
+        blocks = answer_blocks(
+            answer, ask_marketing=services.settings.marketing_channel is not None
+        )
+        post(answer_text(answer), blocks)
 
 
 def _first_delivery(services: Services, event_id: str) -> bool:

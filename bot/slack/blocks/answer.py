@@ -26,7 +26,11 @@ def answer_blocks(
     *,
     shareable: bool = False,
     shared_by: str | None = None,
+    ask_marketing: bool = False,
+    native_feedback: bool = False,
 ) -> list[dict[str, Any]]:
+    """The answer's blocks. `ask_marketing` adds the "Ask marketing" button (first when the match
+    is weak); `native_feedback` puts Slack's own 👍/👎 (agent view) in place of ours."""
     blocks: list[dict[str, Any]] = []
     asked = escape(truncate(answer.question, QUESTION_CHARS))
     prospect = f"  ·  prospect *{escape(answer.prospect)}*" if answer.prospect else ""
@@ -38,20 +42,53 @@ def answer_blocks(
         blocks.append(_section("No content in the library matched. Try naming a topic or stage."))
     for item in answer.items:
         blocks.append(_item_section(answer.recommendation_id, item))
-    buttons = [
-        _button(":+1: Useful", ids.USEFUL, str(answer.recommendation_id)),
-        _button(":-1: Not useful", ids.NOT_USEFUL, str(answer.recommendation_id)),
-    ]
+    rec = str(answer.recommendation_id)
+    buttons = []
+    if not native_feedback:
+        buttons += [
+            _button(":+1: Useful", ids.USEFUL, rec),
+            _button(":-1: Not useful", ids.NOT_USEFUL, rec),
+        ]
+    if ask_marketing:
+        ask = _button(":raising_hand: Ask marketing", ids.ASK_MARKETING, rec, primary=answer.weak)
+        buttons.insert(0 if answer.weak else len(buttons), ask)
     if shareable and answer.items:
         buttons.append(
             _button("Share in channel", ids.SHARE, str(answer.recommendation_id), primary=True)
         )
-    blocks.append({"type": "actions", "block_id": "feedback", "elements": buttons})
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "feedback", "elements": buttons})
+    if native_feedback:
+        blocks.append(native_feedback_block(answer.recommendation_id))
     footer = f"#{answer.recommendation_id}"
     if shared_by:
         footer = f"Shared by <@{escape(shared_by)}>  ·  {footer}"
     blocks.append(_context(footer))
     return blocks
+
+
+def native_feedback_block(recommendation_id: int) -> dict[str, Any]:
+    """Slack's feedback_buttons in a context_actions block; values carry the answer's id."""
+    return {
+        "type": "context_actions",
+        "block_id": "native-feedback",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": ids.NATIVE_FEEDBACK,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "Useful"},
+                    "accessibility_label": "Mark this answer useful",
+                    "value": f"useful:{recommendation_id}",
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "Not useful"},
+                    "accessibility_label": "Mark this answer not useful",
+                    "value": f"not_useful:{recommendation_id}",
+                },
+            }
+        ],
+    }
 
 
 def _item_section(recommendation_id: int, item: AnswerItem) -> dict[str, Any]:
