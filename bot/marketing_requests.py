@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,8 @@ from content_store.models import (
     SlackEventClaim,
 )
 from content_store.prospects import clean_prospect_name
+from content_store.requests import RequestSummary, request_summary
+from content_store.requests import aware as _aware
 from content_store.stage import Stage
 from content_store.text import clean_text
 
@@ -94,15 +95,6 @@ class Step:
     answer: Answer | None = None
     text: str | None = None
     first_response: bool = False
-
-
-@dataclass(frozen=True)
-class RequestSummary:
-    opened: int
-    done: int
-    open_now: int
-    median_first_response: timedelta | None
-    median_done: timedelta | None
 
 
 def request_draft(
@@ -286,40 +278,20 @@ def due_reminders(
     return due
 
 
-def open_requests(session: Session, *, limit: int = 20) -> list[RequestFacts]:
-    rows = session.scalars(
-        select(MarketingRequest)
-        .where(MarketingRequest.status != str(RequestStatus.DONE))
-        .order_by(MarketingRequest.created_at, MarketingRequest.id)
-        .limit(limit)
-    )
-    return [_facts(session, row) for row in rows]
-
-
-def request_summary(session: Session, *, since: datetime | None = None) -> RequestSummary:
-    """Requests opened since `since` (all, if None): how many, how many done, how fast."""
-    window = [MarketingRequest.created_at >= since] if since is not None else []
-    rows = session.execute(
-        select(
-            MarketingRequest.created_at,
-            MarketingRequest.first_response_at,
-            MarketingRequest.done_at,
-        ).where(*window)
-    ).all()
-    open_now = session.scalar(
-        select(func.count())
-        .select_from(MarketingRequest)
-        .where(MarketingRequest.status != str(RequestStatus.DONE))
-    )
-    first = [_aware(r[1]) - _aware(r[0]) for r in rows if r[1] is not None]
-    done = [_aware(r[2]) - _aware(r[0]) for r in rows if r[2] is not None]
-    return RequestSummary(
-        opened=len(rows),
-        done=len(done),
-        open_now=int(open_now or 0),
-        median_first_response=_median(first),
-        median_done=_median(done),
-    )
+def open_requests(
+    services: Services, *, limit: int = 15, days: int = 30
+) -> tuple[list[RequestFacts], RequestSummary]:
+    """The requests not yet done (oldest first), and the last `days` days' summary."""
+    with services.sessions() as session:
+        rows = session.scalars(
+            select(MarketingRequest)
+            .where(MarketingRequest.status != str(RequestStatus.DONE))
+            .order_by(MarketingRequest.created_at, MarketingRequest.id)
+            .limit(limit)
+        )
+        found = [_facts(session, row) for row in rows]
+        since = datetime.now(UTC) - timedelta(days=days)
+        return found, request_summary(session, since=since)
 
 
 def asset_options(
@@ -465,17 +437,6 @@ def _facts(session: Session, row: MarketingRequest) -> RequestFacts:
             else None
         ),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _median(values: list[timedelta]) -> timedelta | None:
-    if not values:
-        return None
-    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
 
 
 def _unescape(text: str) -> str:

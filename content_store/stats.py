@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
 from content_store.models import RecommendationItem as Item
+from content_store.requests import RequestSummary, request_summary
 from content_store.windows import AnswerWindow, answer_window
 
 STAGES = ("awareness", "consideration", "decision")
@@ -95,6 +96,7 @@ class UsageStats:
     never_surfaced: list[tuple[str, str]]  # (id, title)
     gaps: list[Gap]
     stages: list[StageCoverage]
+    requests: RequestSummary | None = None  # asks to marketing opened in the window
 
 
 def usage_stats(session: Session, *, since: datetime | None = None, limit: int = 10) -> UsageStats:
@@ -124,6 +126,7 @@ def usage_stats(session: Session, *, since: datetime | None = None, limit: int =
         ],
         gaps=[Gap(r[0], r[1], r[2], r[3]) for r in gap_rows],
         stages=stage_coverage(session, window=window),
+        requests=request_summary(session, since=since),
     )
 
 

@@ -7,11 +7,12 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.marketing_requests import RequestFacts, Step, record_post
+from bot.marketing_requests import RequestFacts, Step, due_reminders, record_post
 from bot.services import Services
 from bot.slack.blocks.requests import (
     opened_note,
     picked_note,
+    reminder_message,
     rep_answer,
     rep_note,
     request_message,
@@ -49,6 +50,25 @@ def after_step(services: Services, client: WebClient, step: Step, kind: str) -> 
             )
     else:
         tell_rep(client, request, *rep_note(step, kind))
+
+
+def remind_requests(services: Services, client: WebClient) -> int:
+    """Re-announce, once, each request nobody answered within FUNNELBOT_REQUEST_REMIND_HOURS
+    working hours: a reply in its thread, also sent to the channel."""
+    hours = services.settings.request_remind_hours
+    due = due_reminders(services, after_hours=hours)
+    for request in due:
+        text, blocks = reminder_message(
+            request, group=services.settings.marketing_group, hours=hours
+        )
+        client.chat_postMessage(
+            channel=str(request.channel),
+            thread_ts=request.ts,
+            reply_broadcast=True,
+            text=text,
+            blocks=blocks,
+        )
+    return len(due)
 
 
 def tell_rep(client: WebClient, request: RequestFacts, text: str, blocks: list) -> None:

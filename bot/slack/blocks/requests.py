@@ -11,6 +11,7 @@ from bot.slack import ids
 from bot.slack.blocks.answer import answer_blocks
 from bot.slack.mrkdwn import escape, link, truncate
 from content_store.models import RequestDeadline, RequestStatus
+from content_store.requests import RequestSummary, describe_duration
 from content_store.stage import STAGE_ORDER
 
 DEADLINES: dict[str, str] = {
@@ -181,6 +182,28 @@ def opened_note(request: RequestFacts) -> Message:
         "someone takes it."
     )
     return line, [_section(line)]
+
+
+def home_request_blocks(
+    requests: list[RequestFacts], summary: RequestSummary, *, days: int = 30
+) -> list[dict[str, Any]]:
+    """The marketer Home tab's "Asks from sales": open requests and how fast they are answered."""
+    head = (
+        f"*:raising_hand: Asks from sales*  ·  {summary.open_now} open  ·  last {days} days: "
+        f"{summary.opened} asked, {summary.done} done, median time to answer "
+        f"*{describe_duration(summary.median_done)}* (first response "
+        f"{describe_duration(summary.median_first_response)})"
+    )
+    blocks: list[dict[str, Any]] = [_section(head)]
+    lines = []
+    for request in requests:
+        who = f"taken by <@{escape(request.taker)}>" if request.taker else "*nobody yet*"
+        lines.append(
+            f"• #{request.id} <@{escape(request.rep)}>: {escape(truncate(request.need, 120))} "
+            f"({_deadline(request).lower()}, {who})"
+        )
+    blocks.append(_context("\n".join(lines) if lines else "No open requests."))
+    return blocks
 
 
 def asset_option(asset_id: str, title: str) -> dict[str, Any]:

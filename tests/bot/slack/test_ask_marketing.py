@@ -12,21 +12,21 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.marketing_requests import (
-    due_reminders,
-    request_summary,
-    working_hours_between,
-)
+from bot.marketing_requests import working_hours_between
 from bot.settings import Settings
 from bot.slack import ids
-from bot.slack.blocks.requests import reminder_message, request_message
+from bot.slack.blocks.requests import request_message
+from bot.slack.client import make_web_client
+from bot.slack.requests import remind_requests
 from content_store.gaps import gap_questions
 from content_store.models import ContentItem, MarketingRequest
+from content_store.requests import request_summary
 from tests.bot.slack.conftest import SlackBot
 from tests.bot.slack.helpers import block_text, button_value, recommendations, valid_blocks
 from tests.slack_support import (
     FakeSlack,
     SlackCall,
+    app_home_opened,
     app_mention,
     assert_valid_blocks,
     block_actions,
@@ -282,16 +282,33 @@ def test_an_unanswered_request_is_reminded_once_after_working_hours(slack_bot: S
     open_and_submit(slack_bot, answer, "today")
     posts_to(slack_bot.fake, MARKETING, 1)
     request = the_request(slack_bot)
-    created = request.created_at.replace(tzinfo=UTC)
     services = slack_bot.services
-    assert due_reminders(services, after_hours=4, now=created + timedelta(minutes=5)) == []
-    # A week later is past any weekend: four working hours have passed.
-    [due] = due_reminders(services, after_hours=4, now=created + timedelta(days=7))
-    assert due.id == request.id
-    assert due_reminders(services, after_hours=4, now=created + timedelta(days=8)) == []
-    text, blocks = reminder_message(due, group=GROUP, hours=4)
-    assert_valid_blocks(blocks)
-    assert f"<!subteam^{GROUP}>" in text and "still open" in text
+    client = make_web_client(services.settings)
+    assert remind_requests(services, client) == 0  # just opened
+    with services.sessions() as session:
+        row = session.get_one(MarketingRequest, request.id)
+        row.created_at = datetime.now(UTC) - timedelta(days=7)  # past any weekend
+        session.commit()
+    assert remind_requests(services, client) == 1
+    assert remind_requests(services, client) == 0  # once only
+    [reminder] = posts_to(slack_bot.fake, MARKETING, 2)[1:]
+    assert reminder.args["thread_ts"] == request.ts
+    assert reminder.args["reply_broadcast"] in (True, "true", "1")
+    assert f"<!subteam^{GROUP}>" in reminder.args["text"] and "still open" in reminder.args["text"]
+    assert_valid_blocks(reminder.args["blocks"])
+
+
+def test_the_marketer_home_tab_shows_open_requests(slack_bot: SlackBot) -> None:
+    answer = ask_in_channel(slack_bot, WEAK)
+    open_and_submit(slack_bot, answer, "today")
+    slack_bot.fake.channel_members[MARKETING] = [MARKETER]
+    slack_bot.sender.post(*event_callback(app_home_opened(MARKETER), event_id="EvHome"))
+    [published] = slack_bot.fake.wait_for("views.publish", timeout=30)
+    blocks = published.args["view"]["blocks"]
+    assert_valid_blocks(blocks, surface="home")
+    text = block_text(blocks)
+    assert "Asks from sales" in text and "1 open" in text and "#1 <@U1>" in text
+    assert "median time to answer" in text
 
 
 def test_working_hours_skip_nights_and_weekends() -> None:

@@ -9,9 +9,11 @@ from slack_sdk import WebClient
 
 from bot.dashboard import marketing_dashboard, with_gaps
 from bot.home import rep_home
+from bot.marketing_requests import open_requests
 from bot.services import Services
 from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
+from bot.slack.blocks.requests import home_request_blocks
 from bot.slack.marketers import MarketerCheck
 
 
@@ -28,8 +30,9 @@ def register(app: App, services: Services) -> None:
             return
         # Publish at once; questions never embedded before are grouped next, then republished.
         dashboard = marketing_dashboard(services, embed=False)
-        client.views_publish(user_id=user, view=marketer_home_view(dashboard))
+        asks = home_request_blocks(*open_requests(services))
+        client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks))
         if dashboard.gaps is None:
             client.views_publish(
-                user_id=user, view=marketer_home_view(with_gaps(services, dashboard))
+                user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks)
             )
