@@ -48,9 +48,26 @@ CONTENT_STATS_COMMAND = "/content-stats"
 REINDEX_COMMAND = "/reindex"
 COMMANDS = (CONTENT_COMMAND, PROSPECT_COMMAND, CONTENT_STATS_COMMAND, REINDEX_COMMAND)
 BOT_EVENTS = (
+    "app_context_changed",
     "app_home_opened",
     "app_mention",
     "message.channels",
     "message.groups",
     "message.im",
 )
+# The bot scopes those listeners and their Web API calls need (manifest.yml says why for each).
+BOT_SCOPES = (
+    "app_mentions:read",
+    "assistant:write",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "files:write",
+    "groups:history",
+    "groups:read",
+    "im:history",
+    "users:read",
+)
+# Manifest features the code relies on: app_context_changed is only sent with agent_view.
+FEATURES = ("app_home", "agent_view", "bot_user", "slash_commands")

@@ -80,6 +80,9 @@ class AnswerVote(Base):
     )
     user: Mapped[str] = mapped_column(String(64), primary_key=True)
     vote: Mapped[str] = mapped_column(String(16))  # useful / not_useful
+    # The feedback row standing for this vote (replaced when the vote changes), so stats count
+    # each person's current vote once.
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

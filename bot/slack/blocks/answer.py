@@ -28,13 +28,22 @@ def answer_blocks(
     shared_by: str | None = None,
     ask_marketing: bool = False,
     native_feedback: bool = False,
+    prospect_from: str | None = None,
 ) -> list[dict[str, Any]]:
     """The answer's blocks. `ask_marketing` adds the "Ask marketing" button (first when the match
-    is weak); `native_feedback` puts Slack's own 👍/👎 (agent view) in place of ours."""
+    is weak); `native_feedback` puts Slack's own 👍/👎 (agent view) in place of ours;
+    `prospect_from` names the viewed channel the prospect was taken from."""
     blocks: list[dict[str, Any]] = []
     asked = escape(truncate(answer.question, QUESTION_CHARS))
     prospect = f"  ·  prospect *{escape(answer.prospect)}*" if answer.prospect else ""
     blocks.append(_section(f"*You asked:* {asked}{prospect}"))
+    if prospect_from and answer.prospect:
+        blocks.append(
+            _context(
+                f":eyes: Prospect *{escape(answer.prospect)}* from {escape(prospect_from)}, the "
+                "channel you're viewing. Name another prospect to change it."
+            )
+        )
     blocks.append(_context(f"Stage: {escape(answer.stage.explain())}"))
     if answer.weak:
         blocks.append(_section(f":warning: {WEAK_MATCH_TEXT}"))

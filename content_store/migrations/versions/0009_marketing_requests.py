@@ -38,12 +38,19 @@ def upgrade() -> None:
         sa.Column("recommendation_id", sa.Integer(), nullable=False),
         sa.Column("user", sa.String(length=64), nullable=False),
         sa.Column("vote", sa.String(length=16), nullable=False),
+        sa.Column("feedback_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["recommendation_id"],
             ["recommendations.id"],
             name=op.f("fk_answer_votes_recommendation_id_recommendations"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feedback_id"],
+            ["feedback.id"],
+            name=op.f("fk_answer_votes_feedback_id_feedback"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("recommendation_id", "user", name=op.f("pk_answer_votes")),
     )
