@@ -356,3 +356,39 @@ def _kinds(kinds: tuple[FeedbackKind, ...]) -> list[str]:
 
 def _is(kind: FeedbackKind) -> ColumnElement[int]:
     return case((Feedback.kind == str(kind), 1), else_=0)
+
+
+@dataclass(frozen=True)
+class AssetReach:
+    surfaced: int  # answers that offered the asset in the window
+    useful: int  # 👍 on those answers
+    not_useful: int
+
+    @property
+    def useful_rate(self) -> float | None:
+        rated = self.useful + self.not_useful
+        return self.useful / rated if rated else None
+
+
+def asset_reach(session: Session, asset_id: str, *, since: datetime) -> AssetReach:
+    """How often one asset was offered since `since`, and how its answers were rated."""
+    offered = (
+        select(Item.recommendation_id)
+        .join(Recommendation, Recommendation.id == Item.recommendation_id)
+        .where(Item.item_id == asset_id, Recommendation.created_at >= since)
+    )
+    surfaced = session.scalar(select(func.count()).select_from(offered.subquery())) or 0
+    rows = session.execute(
+        select(Feedback.kind, func.count())
+        .where(
+            Feedback.recommendation_id.in_(offered),
+            Feedback.kind.in_([str(FeedbackKind.USEFUL), str(FeedbackKind.NOT_USEFUL)]),
+        )
+        .group_by(Feedback.kind)
+    ).all()
+    counts = {str(kind): int(n) for kind, n in rows}
+    return AssetReach(
+        surfaced=int(surfaced),
+        useful=counts.get(str(FeedbackKind.USEFUL), 0),
+        not_useful=counts.get(str(FeedbackKind.NOT_USEFUL), 0),
+    )

@@ -111,5 +111,7 @@ def test_manifest_turns_on_the_features_the_code_needs() -> None:
     prompts = agent["suggested_prompts"]
     assert 1 <= len(prompts) <= 4
     assert all(set(p) == {"title", "message"} and p["title"] and p["message"] for p in prompts)
+    # link_shared only arrives for the domains listed (FUNNELBOT_UNFURL_DOMAINS, at most five).
+    assert 1 <= len(features["unfurl_domains"]) <= 5
     # The legacy surface and the new one are exclusive; funnelbot declares the new one.
     assert "assistant_view" not in features

@@ -51,6 +51,7 @@ BOT_EVENTS = (
     "app_context_changed",
     "app_home_opened",
     "app_mention",
+    "link_shared",
     "message.channels",
     "message.groups",
     "message.im",
@@ -67,6 +68,8 @@ BOT_SCOPES = (
     "groups:history",
     "groups:read",
     "im:history",
+    "links:read",
+    "links:write",
     "users:read",
 )
 # Manifest features the code relies on: app_context_changed is only sent with agent_view.

@@ -1,4 +1,4 @@
-"""Events: the Home and Messages tabs, the viewed channel, mentions, and messages (DMs, replies
+"""Events: the Home and Messages tabs, the viewed channel, asset links, and messages (DMs, replies
 in marketing threads)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.events import app_context, app_home, mention, message
+from bot.slack.listeners.events import app_context, app_home, link_shared, mention, message
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     mention.register(app, services)
     message.register(app, services)
     app_context.register(app, services)
+    link_shared.register(app, services)
