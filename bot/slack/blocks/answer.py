@@ -13,6 +13,7 @@ QUESTION_CHARS = 500
 TITLE_CHARS = 1000
 REASON_CHARS = 300
 WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
+WEAK_MATCH_ASK = "Nothing strong for this. *Ask marketing* and a marketer will find or make it."
 
 
 def answer_text(answer: Answer) -> str:
@@ -46,7 +47,7 @@ def answer_blocks(
         )
     blocks.append(_context(f"Stage: {escape(answer.stage.explain())}"))
     if answer.weak:
-        blocks.append(_section(f":warning: {WEAK_MATCH_TEXT}"))
+        blocks.append(_section(f":warning: {WEAK_MATCH_ASK if ask_marketing else WEAK_MATCH_TEXT}"))
     if not answer.items:
         blocks.append(_section("No content in the library matched. Try naming a topic or stage."))
     for item in answer.items:

@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
+from bot.digest import digest_text, weekly_digest
 from bot.marketing_requests import working_hours_between
 from bot.settings import Settings
 from bot.slack import ids
@@ -209,6 +212,18 @@ def test_the_whole_ask_marketing_loop(slack_bot: SlackBot) -> None:
         summary = request_summary(session)
     assert (summary.opened, summary.done, summary.open_now) == (1, 1, 0)
     assert summary.median_done is not None
+    # The weekly digest and `funnelbot stats` count it.
+    assert "Requests to marketing: 1 opened, 1 done, 0 open now" in digest_text(
+        weekly_digest(slack_bot.services)
+    )
+    settings = slack_bot.services.settings
+    stats = CliRunner().invoke(
+        cli_app,
+        ["stats"],
+        env={"FUNNELBOT_HOME": str(settings.home), "FUNNELBOT_DATABASE_URL": settings.database_url},
+    )
+    assert stats.exit_code == 0, stats.output
+    assert "1 requests to marketing (1 done, 0 open now)" in " ".join(stats.output.split())
 
 
 def test_a_reply_with_words_reaches_the_rep_and_counts_as_first_response(
