@@ -356,3 +356,40 @@ def test_request_messages_without_a_group_mention_nobody() -> None:
     text, blocks = request_message(facts, group=None)
     assert_valid_blocks(blocks)
     assert "subteam" not in json.dumps(blocks) + text
+
+
+def test_request_controls_count_only_in_the_marketing_channel_and_once(
+    slack_bot: SlackBot,
+) -> None:
+    answer = ask_in_channel(slack_bot, WEAK)
+    open_and_submit(slack_bot, answer, "today")
+    request = the_request(slack_bot)
+    fake = slack_bot.fake
+
+    def take(user: str, channel: str) -> str:
+        before = len(fake.calls_to("chat.postEphemeral"))
+        slack_bot.sender.post(
+            *block_actions(
+                ids.REQUEST_TAKE,
+                str(request.id),
+                user_id=user,
+                channel_id=channel,
+                message_ts="1.0",
+            )
+        )
+        return str(fake.wait_for("chat.postEphemeral", before + 1)[before].args["text"])
+
+    assert "marketing channel" in take(MARKETER, "C1")  # a click from elsewhere
+    assert the_request(slack_bot).taker is None
+    slack_bot.sender.post(
+        *block_actions(
+            ids.REQUEST_TAKE,
+            str(request.id),
+            user_id=MARKETER,
+            channel_id=MARKETING,
+            message_ts="1.0",
+        )
+    )
+    fake.wait_for("chat.update")
+    assert f"<@{MARKETER}> already took request #{request.id}" in take("U8", MARKETING)
+    assert the_request(slack_bot).taker == MARKETER

@@ -23,6 +23,7 @@ from bot.slack.listeners.actions.payload import click_channel, confirm
 from bot.slack.requests import after_step
 
 NO_CHANNEL = "Ask marketing is off: FUNNELBOT_MARKETING_CHANNEL is not set."
+ELSEWHERE = "Requests are handled in the marketing channel; nothing was changed."
 
 
 def register(app: App, services: Services) -> None:
@@ -50,6 +51,9 @@ def register(app: App, services: Services) -> None:
         ack()
         marketer = body["user"]["id"]
         with reply_on_failure(lambda msg: _whisper(client, body, msg), "taking a request"):
+            if not _clicked_in(body, services.settings.marketing_channel):
+                _whisper(client, body, ELSEWHERE)
+                return
             try:
                 step = take_request(services, _request_id(action), marketer=marketer)
             except RequestError as error:
@@ -62,6 +66,9 @@ def register(app: App, services: Services) -> None:
         ack()
         marketer = body["user"]["id"]
         with reply_on_failure(lambda msg: _whisper(client, body, msg), "finishing a request"):
+            if not _clicked_in(body, services.settings.marketing_channel):
+                _whisper(client, body, ELSEWHERE)
+                return
             try:
                 step = finish_request(services, _request_id(action), marketer=marketer)
             except RequestError as error:
@@ -74,6 +81,9 @@ def register(app: App, services: Services) -> None:
         ack()
         marketer = body["user"]["id"]
         with reply_on_failure(lambda msg: _whisper(client, body, msg), "sending a picked asset"):
+            if not _clicked_in(body, services.settings.marketing_channel):
+                _whisper(client, body, ELSEWHERE)
+                return
             try:
                 selected = action.get("selected_option") or {}
                 step = answer_with_asset(
@@ -107,6 +117,11 @@ def _request_id_of_block(action: dict[str, Any]) -> int:
         return int(block.removeprefix("request-"))
     except ValueError:
         raise RequestError("the menu is not on a request") from None
+
+
+def _clicked_in(body: dict[str, Any], channel: str | None) -> bool:
+    """The request's controls only count where requests are posted."""
+    return channel is not None and click_channel(body) == channel
 
 
 def _whisper(client: WebClient, body: dict[str, Any], text: str) -> None:
