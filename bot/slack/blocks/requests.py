@@ -156,10 +156,7 @@ def rep_answer(step: Step) -> Message:
     """A picked asset, as an answer with the usual buttons, under a line saying who sent it."""
     assert step.answer is not None
     item = step.answer.items[0]
-    line = (
-        f":bulb: {f'<@{escape(step.marketer)}>'} (marketing) sent this for request "
-        f"#{step.request.id}"
-    )
+    line = f":bulb: <@{escape(step.marketer)}> (marketing) sent this for request #{step.request.id}"
     blocks = [_section(line), *answer_blocks(step.answer)]
     return f"Marketing sent: {escape(truncate(item.title, 120))}", blocks
 
