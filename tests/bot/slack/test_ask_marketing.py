@@ -206,6 +206,8 @@ def test_the_whole_ask_marketing_loop(slack_bot: SlackBot) -> None:
     assert row.status == "done" and row.taker == MARKETER and row.answer_id == logged.id
     assert row.first_response_at is not None and row.done_at is not None
     assert row.created_at <= row.first_response_at <= row.done_at
+    for call in [*posts_to(fake, "C1", 4), *posts_to(fake, MARKETING, 2)]:
+        valid_blocks(call)  # every note to the rep and to the channel is valid Block Kit
     last_update = wait_calls(fake, "chat.update", 3)[-1]
     assert ids.REQUEST_TAKE not in block_text(last_update.args["blocks"])
     with slack_bot.services.sessions() as session:
