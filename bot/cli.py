@@ -400,6 +400,15 @@ def stats(
         print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
     out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
+    if result.requests is not None:
+        from content_store.requests import describe_duration
+
+        r = result.requests
+        out.print(
+            f"{r.opened} requests to marketing ({r.done} done, {r.open_now} open now); median "
+            f"first response {describe_duration(r.median_first_response)}, done "
+            f"{describe_duration(r.median_done)}"
+        )
     table = Table(
         "asset", "type", "surfaced", "useful", "not useful", "sent", title="Most surfaced"
     )
