@@ -279,6 +279,12 @@ def ask(
 
 def _print_answer(answer: Answer) -> None:
     out.print(f"[bold]{answer.question}[/bold]", highlight=False)
+    if answer.vague:
+        out.print(
+            "[yellow]Too little to search on: name the topic or what the prospect needs, or "
+            "give --stage.[/yellow] Closest picks for now:",
+            highlight=False,
+        )
     out.print(f"Stage: {answer.stage.explain()}", highlight=False)
     if answer.weak:
         out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")

@@ -104,7 +104,7 @@ def recommend(services: Services, question: Question) -> Answer:
     ranked = searcher.rank(candidates, context, k=k)
     weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)
     # Nothing to search on ("what do I send?"): ask the rep instead of logging a content gap.
-    vague = weak and not content_words(_without_stage_words(query, decision))
+    vague = decision.source is not StageSource.STATED and not content_words(query)
     if vague:
         weak = False
     items = tuple(
@@ -165,12 +165,6 @@ def _retrieval_text(search_text: str, prospect_name: str | None) -> str:
         text = re.sub(rf"(?<!\w){re.escape(prospect_name)}(?:'s|’s)?(?!\w)", " ", text, flags=re.I)
         text = re.sub(r"\s+", " ", text).strip() or search_text
     return text[:SEARCH_CHARS]
-
-
-def _without_stage_words(text: str, decision: StageDecision) -> str:
-    if decision.source is StageSource.STATED and decision.cue:
-        return text.replace(decision.cue, " ")
-    return text
 
 
 def _stated_stage(

@@ -14,6 +14,9 @@ ASK_MARKETING_VIEW = "funnelbot.ask_marketing_view"
 REQUEST_TAKE = "funnelbot.request_take"
 REQUEST_PICK = "funnelbot.request_pick"  # external_select over the library
 REQUEST_DONE = "funnelbot.request_done"
+# A vague question's reply: the rep picks the prospect's stage; value: {"r": answer id, "s": stage}.
+CLARIFY_STAGE = "funnelbot.clarify_stage"
+CLARIFY_STAGES = tuple(f"{CLARIFY_STAGE}.{s}" for s in ("awareness", "consideration", "decision"))
 # Slack's native 👍/👎 (feedback_buttons in a context_actions block), on agent-view answers.
 NATIVE_FEEDBACK = "funnelbot.native_feedback"
 
@@ -37,6 +40,7 @@ ACTIONS = (
     REQUEST_PICK,
     REQUEST_DONE,
     NATIVE_FEEDBACK,
+    *CLARIFY_STAGES,
 )
 OPTIONS = (REQUEST_PICK,)  # external selects: the app answers their options
 VIEWS = (NOT_USEFUL_REASON_VIEW, ASK_MARKETING_VIEW)

@@ -14,6 +14,10 @@ TITLE_CHARS = 1000
 REASON_CHARS = 300
 WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
 WEAK_MATCH_ASK = "Nothing strong for this. *Ask marketing* and a marketer will find or make it."
+VAGUE_TEXT = (
+    "Tell me a little more: what does the prospect need, or what happened last? Reply in this "
+    "thread, or pick their stage:"
+)
 
 
 def answer_text(answer: Answer) -> str:
@@ -45,6 +49,10 @@ def answer_blocks(
                 "channel you're viewing. Name another prospect to change it."
             )
         )
+    if answer.vague:
+        blocks.append(_section(f":thinking_face: {VAGUE_TEXT}"))
+        blocks.append(clarify_block(answer.recommendation_id))
+        return blocks
     blocks.append(_context(f"Stage: {escape(answer.stage.explain())}"))
     if answer.weak:
         blocks.append(_section(f":warning: {WEAK_MATCH_ASK if ask_marketing else WEAK_MATCH_TEXT}"))
@@ -75,6 +83,22 @@ def answer_blocks(
         footer = f"Shared by <@{escape(shared_by)}>  ·  {footer}"
     blocks.append(_context(footer))
     return blocks
+
+
+def clarify_block(recommendation_id: int) -> dict[str, Any]:
+    """One button per stage: the rep's pick answers the question again at that stage."""
+    return {
+        "type": "actions",
+        "block_id": "clarify",
+        "elements": [
+            _button(
+                stage.capitalize(),
+                f"{ids.CLARIFY_STAGE}.{stage}",
+                json.dumps({"r": recommendation_id, "s": stage}),
+            )
+            for stage in ("awareness", "consideration", "decision")
+        ],
+    }
 
 
 def native_feedback_block(recommendation_id: int) -> dict[str, Any]:

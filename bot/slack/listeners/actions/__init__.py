@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.actions import feedback, requests, share, stats_csv
+from bot.slack.listeners.actions import clarify, feedback, requests, share, stats_csv
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     share.register(app, services)
     stats_csv.register(app, services)
     requests.register(app, services)
+    clarify.register(app, services)
