@@ -103,8 +103,10 @@ def recommend(services: Services, question: Question) -> Answer:
     context = searcher.read_query(query, decision.stage, decision.confidence)
     ranked = searcher.rank(candidates, context, k=k)
     weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)
-    # Nothing to search on ("what do I send?"): ask the rep instead of logging a content gap.
-    vague = decision.source is not StageSource.STATED and not content_words(query)
+    # Nothing to search on and no stage known ("what do I send?"): ask the rep instead of
+    # logging a content gap. With a stage stated or stored, its best assets are the answer.
+    unknown_stage = decision.source in (StageSource.INFERRED, StageSource.UNKNOWN)
+    vague = unknown_stage and not content_words(query)
     if vague:
         weak = False
     items = tuple(

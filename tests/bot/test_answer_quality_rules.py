@@ -99,7 +99,11 @@ def test_a_known_prospects_name_is_kept_out_of_retrieval(sample: tuple[Services,
     services, _ = sample
     with transaction(services.sessions) as session:
         set_prospect_stage(session, "Quantum Foods Logistics", Stage.CONSIDERATION)
-    named = recommend(services, Question(text="what should I send Quantum Foods Logistics?"))
+
+    named = recommend(services, Question(text="overtime costs for Quantum Foods Logistics?"))
+    without = recommend(services, Question(text="overtime costs for ?", stage=Stage.CONSIDERATION))
+
     assert named.prospect == "Quantum Foods Logistics"
-    assert named.stage.stage is Stage.CONSIDERATION
-    assert named.vague  # once the name is gone, nothing is left to search on
+    assert named.stage.stage is Stage.CONSIDERATION and not named.vague
+    # "Foods" and "Logistics" pull nothing: the answer is the one for the question without them.
+    assert [i.asset_id for i in named.items] == [i.asset_id for i in without.items]
