@@ -195,6 +195,24 @@ def ngram_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | 
     return vectorizer
 
 
+_SPACES = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str) -> list[str]:
+    """Character n-grams inside word boundaries, padded with a space: scikit-learn's
+    ``char_wb`` analyser on lower-cased text, which ``ngram_vectorizer`` uses."""
+    low, high = NGRAM_RANGE
+    grams: list[str] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
 class StageModel:
     """Softmax regression from a question (its embedding and its character n-grams) to stage
     probabilities.
@@ -234,7 +252,13 @@ class StageModel:
         self.data_hash = data_hash
         self.ngrams = tuple(ngrams)
         self.idf = np.asarray(idf, dtype=np.float32) if idf is not None else np.zeros(0)
-        self._vectorizer = ngram_vectorizer(self.ngrams, self.idf) if self.ngrams else None
+        self._ngram_index = {g: i for i, g in enumerate(self.ngrams)}
+        # The n-gram weights, one row per n-gram, with its idf folded in.
+        self._ngram_weights = (
+            np.ascontiguousarray(self.weights[:, : len(self.ngrams)].T * self.idf[:, None])
+            if self.ngrams
+            else np.zeros((0, len(self.classes)), dtype=np.float32)
+        )
 
     @property
     def dim(self) -> int:
@@ -249,10 +273,29 @@ class StageModel:
                 f"stage model for {self.model_id} takes {self.dim}-d vectors, got {v.shape[0]}"
             )
         logits = self.weights[:, len(self.ngrams) :] @ v + self.bias
-        if self._vectorizer is not None:
-            grams = self._vectorizer.transform([text])
-            logits = logits + np.asarray(grams @ self.weights[:, : len(self.ngrams)].T).reshape(-1)
+        if self.ngrams:
+            logits = logits + self._ngram_logits(text)
         return softmax(logits / self.temperature)
+
+    def _ngram_logits(self, text: str) -> np.ndarray:
+        """The n-grams' share of the logits: TF-IDF exactly as ``ngram_vectorizer`` computes it
+        (sublinear tf, L2 norm), then the weights.
+
+        Hand-written because scikit-learn's transform costs ~1 ms per question (its sparse
+        matrix set-up), a quarter of the encode; this costs ~0.05 ms. A test checks that both
+        give the same logits.
+        """
+        counts: dict[int, int] = {}
+        for gram in char_wb_ngrams(text):
+            index = self._ngram_index.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return np.zeros(len(self.classes), dtype=np.float64)
+        rows = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        norm = float(np.sqrt(np.sum((tf * self.idf[rows]) ** 2)))
+        return np.asarray((tf / norm) @ self._ngram_weights[rows], dtype=np.float64)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

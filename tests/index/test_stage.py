@@ -142,3 +142,24 @@ def test_expected_calibration_error_is_zero_when_confidence_matches_the_share_ri
     correct = [True, True, True, False, True, True]
     assert expected_calibration_error(confidences, correct) == pytest.approx(0.0)
     assert expected_calibration_error([0.9] * 10, [False] * 10) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme is comparing us with Forecastly, what do I send?",
+        "ZE zitten   in de beslissingsfase!!",
+        "a",
+        "élan\tvital",
+        "",
+    ],
+)
+def test_the_fast_ngram_path_gives_scikit_learns_logits(text: str) -> None:
+    from index.stage import char_wb_ngrams, ngram_vectorizer
+
+    model = StageModel.load(BUNDLED_DIR / model_file_name("all-MiniLM-L6-v2"))
+    vectorizer = ngram_vectorizer(model.ngrams, model.idf)
+    assert char_wb_ngrams(text) == vectorizer.build_analyzer()(text)
+    grams = vectorizer.transform([text])
+    expected = np.asarray(grams @ model.weights[:, : len(model.ngrams)].T).reshape(-1)
+    assert model._ngram_logits(text) == pytest.approx(expected, abs=1e-4)
