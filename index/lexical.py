@@ -343,9 +343,9 @@ class LexicalIndex:
         """The BM25 tokens of a question (or any short text), as search() reads them."""
         return self._analyzer.query_tokens(text)
 
-    def known_share(self, words: list[str]) -> float:
-        """The share of ``words`` that some chunk contains (after tokenising); 1.0 for none."""
-        tokens = self.query_tokens(" ".join(words))
+    def known_share(self, tokens: list[str]) -> float:
+        """The share of ``tokens`` (from :meth:`query_tokens`) that some chunk contains; 1.0 for
+        none."""
         if not tokens:
             return 1.0
         return sum(t in self._vocab for t in tokens) / len(tokens)

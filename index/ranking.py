@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 
 from content_store.stage import Stage
 
@@ -86,6 +86,35 @@ class Vocabulary:
             stage_phrases=stage_phrases,
         )
 
+    @cached_property
+    def _matcher(self) -> tuple[re.Pattern[str], dict[str, list[tuple[str, str]]]]:
+        # One alternation over every phrase, longest first: a question is read in one pass
+        # instead of one search per phrase (hundreds with a team's funnelbot.yml).
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for kind, table in (("type", self.types), ("tag", self.tags)):
+            for key, phrases in table.items():
+                for phrase in phrases:
+                    owners.setdefault(phrase, []).append((kind, key))
+        for name in self.competitors:
+            owners.setdefault(name.casefold(), []).append(("competitor", name.casefold()))
+        if not owners:
+            return re.compile(r"(?!x)x"), owners
+        alternation = "|".join(re.escape(p) for p in sorted(owners, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), owners
+
+    def find(self, text: str) -> dict[str, set[str]]:
+        """The types, tags and competitors (casefolded) that ``text`` names."""
+        pattern, owners = self._matcher
+        found: dict[str, set[str]] = {"type": set(), "tag": set(), "competitor": set()}
+        folded = text.casefold()
+        position = 0
+        while (match := pattern.search(folded, position)) is not None:
+            for kind, key in owners[match.group(0)]:
+                found[kind].add(key)
+            # Step one character, not past the match: "case study" and "study" both count.
+            position = match.start() + 1
+        return found
+
 
 def _mapping(value: object) -> dict[str, list[str]]:
     if not isinstance(value, Mapping):
@@ -159,34 +188,15 @@ def read_query(
     stage_confidence: float = 1.0,
 ) -> QueryContext:
     """Find the competitors, tags and asset types a question points at, in the library's words."""
-    folded = text.casefold()
-    competitors = frozenset(
-        c.casefold() for c in vocabulary.competitors if _whole_word(c.casefold()).search(folded)
-    )
-    tags = frozenset(
-        tag
-        for tag, phrases in vocabulary.tags.items()
-        if any(_whole_word(p).search(folded) for p in phrases)
-    )
-    types = frozenset(
-        type_name
-        for type_name, phrases in vocabulary.types.items()
-        if any(_whole_word(p).search(folded) for p in phrases)
-    )
+    found = vocabulary.find(text)
     return QueryContext(
         text=text,
         stage=stage,
         stage_confidence=stage_confidence,
-        competitors=competitors,
-        tags=tags,
-        types=types,
+        competitors=frozenset(found["competitor"]),
+        tags=frozenset(found["tag"]),
+        types=frozenset(found["type"]),
     )
-
-
-@lru_cache(maxsize=8192)
-def _whole_word(phrase: str) -> re.Pattern[str]:
-    # Compiled once per phrase: read_query tests every phrase of the vocabulary on every answer.
-    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
 
 
 def fuse_assets(
@@ -194,22 +204,22 @@ def fuse_assets(
     lexical: Sequence[tuple[int, float]],
     chunk_assets: Mapping[int, str],
     *,
-    cosine_of: Callable[[int], float] | None = None,
+    cosines_of: Callable[[list[int]], Sequence[float]] | None = None,
     rrf_k: int | None = None,
 ) -> list[Candidate]:
     """Group both retrievers' chunks by asset and fuse their ranks (reciprocal-rank fusion).
 
     Each asset is ranked by its best cosine and by its best BM25 score; the fused relevance is
     the mean of 1 / (k + rank) over the two lists, scaled so that first in both is 1.0. It does
-    not depend on either score's scale. ``cosine_of`` gives a chunk only BM25 found its real
-    cosine, so it is ranked on the dense side too.
+    not depend on either score's scale. ``cosines_of`` gives the chunks only BM25 found their
+    real cosines, so they are ranked on the dense side too.
     """
     rrf_k = RRF_K if rrf_k is None else rrf_k
     cosines: dict[int, float] = dict(dense)
-    if cosine_of is not None:
-        for chunk_id, _ in lexical:
-            if chunk_id not in cosines and chunk_id in chunk_assets:
-                cosines[chunk_id] = cosine_of(chunk_id)
+    if cosines_of is not None:
+        lexical_only = [c for c, _ in lexical if c not in cosines and c in chunk_assets]
+        if lexical_only:
+            cosines.update(zip(lexical_only, cosines_of(lexical_only), strict=True))
     bm25 = dict(lexical)
     best_cos: dict[str, tuple[float, int]] = {}
     best_lex: dict[str, tuple[float, int]] = {}

@@ -71,6 +71,7 @@ class HybridSearcher:
         self._chunk_assets = {c.id: c.asset_id for c in chunks}
         self._chunk_texts = {c.id: c.text for c in chunks}
         self.assets = dict(assets)
+        self._tokens_of: dict[int, frozenset[str]] = {}
         self.vocabulary = vocabulary or Vocabulary.from_library(self.assets.values())
         self.stage_model = stage_model
 
@@ -124,10 +125,10 @@ class HybridSearcher:
             return single_retriever(lexical, self._chunk_assets, dense=False)
         assert vector is not None
 
-        def cosine_of(chunk_id: int) -> float:
-            return float(self.vectors.reconstruct(chunk_id) @ vector)
+        def cosines_of(chunk_ids: list[int]) -> list[float]:
+            return (self.vectors.reconstruct_many(chunk_ids) @ vector).tolist()
 
-        return fuse_assets(dense, lexical, self._chunk_assets, cosine_of=cosine_of)
+        return fuse_assets(dense, lexical, self._chunk_assets, cosines_of=cosines_of)
 
     def infer_stage(
         self, query_vector: np.ndarray | None, candidates: Sequence[Candidate], text: str = ""
@@ -150,15 +151,22 @@ class HybridSearcher:
         """What tells whether the best answer fits the question (see index.match_quality)."""
         if not ranked:
             return None
-        words = content_words(question)
-        passage = set(self.lexical.query_tokens(self._chunk_texts.get(ranked[0].chunk_id, "")))
-        tokens = self.lexical.query_tokens(" ".join(words))
+        tokens = self.lexical.query_tokens(" ".join(content_words(question)))
+        passage = self._passage_tokens(ranked[0].chunk_id)
         answer_coverage = sum(t in passage for t in tokens) / len(tokens) if tokens else 1.0
         return MatchEvidence(
             top_cosine=ranked[0].dense,
-            library_coverage=self.lexical.known_share(words),
+            library_coverage=self.lexical.known_share(tokens),
             answer_coverage=answer_coverage,
         )
+
+    def _passage_tokens(self, chunk_id: int) -> frozenset[str]:
+        # Per chunk, once: detecting a passage's language costs more than the rest of a search.
+        found = self._tokens_of.get(chunk_id)
+        if found is None:
+            text = self._chunk_texts.get(chunk_id, "")
+            found = self._tokens_of[chunk_id] = frozenset(self.lexical.query_tokens(text))
+        return found
 
     def read_query(
         self, question: str, stage: Stage | None, stage_confidence: float = 1.0

@@ -271,6 +271,16 @@ class VectorIndex:
             raise ValueError(f"id {chunk_id} is not in the index")
         return np.asarray(self._index.reconstruct(int(chunk_id)), dtype=np.float32)
 
+    def reconstruct_many(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``chunk_ids``, one row each, in one call into FAISS."""
+        missing = [i for i in chunk_ids if i not in self._ids]
+        if missing:
+            raise ValueError(f"ids {missing[:5]} are not in the index")
+        if not chunk_ids:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        keys = np.asarray(chunk_ids, dtype=np.int64)
+        return np.asarray(self._index.reconstruct_batch(keys), dtype=np.float32)
+
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically: readers see the old file or the new one."""
         path = Path(path)

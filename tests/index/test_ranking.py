@@ -85,7 +85,9 @@ def test_fusion_does_not_depend_on_either_scores_scale() -> None:
 
 def test_a_chunk_found_only_by_bm25_gets_its_real_cosine() -> None:
     real = {5: 0.7}
-    fused = fuse_assets([(1, 0.8)], [(5, 4.0)], OWNERS, cosine_of=real.__getitem__)
+    fused = fuse_assets(
+        [(1, 0.8)], [(5, 4.0)], OWNERS, cosines_of=lambda ids: [real[i] for i in ids]
+    )
     by_id = {c.asset_id: c for c in fused}
     assert by_id["d"].cosine == pytest.approx(0.7)
     # With its real cosine it ranks on the dense side too, so it beats a BM25-only rank alone.
