@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 def scheduled_jobs(services: Services) -> list[CronJob]:
     settings = services.settings
     jobs: list[CronJob] = []
-    content_dir = settings.content_dir
-    if settings.reindex_cron and content_dir is not None:
+    content_dir = list(settings.sources)
+    if settings.reindex_cron and content_dir:
 
         def nightly_reindex() -> None:
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from content_store.stage import Stage
@@ -212,6 +213,8 @@ class AssetMeta:
     stages: tuple[Stage, ...]
     tags: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
+    internal: bool = False  # for reps only: the answer says "internal, don't forward"
+    expires: date | None = None  # not recommended after this day
 
 
 @dataclass(frozen=True)
