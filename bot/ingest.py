@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.heap import release_free_memory
@@ -36,6 +37,7 @@ from content_store.models import ContentSource
 from content_store.models.base import utcnow
 from content_store.sources import SourceOptions, SourceRead, open_source, read_source
 from content_store.sources.base import locator_of
+from content_store.sources.rules import RulesError, read_rules
 from index.chunking import chunk_text
 
 log = logging.getLogger(__name__)
@@ -143,11 +145,22 @@ def ingest(
     started = time.perf_counter()
     progress = progress or IngestProgress()
     specs = [content_dir] if isinstance(content_dir, Path | str) else list(content_dir)
-    options = options or source_options(services.settings)
     model = services.embedder.name
     with services.sessions() as session:
         stored = stored_items(session)
         other_model = other_model_items(session, model)
+        folders = _folder_sources(session, specs)
+    try:
+        rules = [rule for folder in folders for rule in read_rules(folder)]
+    except RulesError as error:
+        # Sites and Drive folders would lose their types and stages: change nothing.
+        return IngestReport(
+            content_dir=", ".join(str(s) for s in specs)[:1000],
+            dry_run=dry_run,
+            files_seen=0,
+            blocked=[f"{error}; nothing was changed"],
+        )
+    options = replace(options or source_options(services.settings), rules=tuple(rules))
     reads = [_read(spec, stored, options, progress) for spec in specs]
     report = IngestReport(
         content_dir=", ".join(r.key for r in reads)[:1000],
@@ -205,6 +218,16 @@ def ingest(
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report
+
+
+def _folder_sources(session: Session, specs: Sequence[SourceSpec]) -> list[Path]:
+    """The folders whose funnelbot.yml rules apply: this run's, then those ingested before, so
+    that a run of a site alone still uses the rules its library's folder gives."""
+    folders = [Path(s) for s in specs if "://" not in str(s) and not str(s).startswith("gdrive:")]
+    stored = session.scalars(select(ContentSource.key).where(ContentSource.kind == "folder"))
+    folders += [Path(key) for key in stored]
+    unique = {str(f.resolve()): f for f in folders if f.is_dir()}
+    return list(unique.values())
 
 
 def source_options(settings: Settings) -> SourceOptions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from content_store.stage import Stage
@@ -29,6 +30,8 @@ class LoadedItem:
     internal: bool = False
     expires: datetime.date | None = None
     version: str | None = None  # the source's version stamp (mtime, ETag, modifiedTime)
+    # What the source says besides the fields (a page's description, canonical URL, dates).
+    details: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ class ContentItem(Base):
     source_key: Mapped[str | None] = mapped_column(String(1000), index=True)
     # What the source says this version is (an mtime, an ETag, Drive's modifiedTime).
     version: Mapped[str | None] = mapped_column(String(500))
+    # What the source says besides the fields: a page's description, canonical URL, dates.
+    details: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
     superseded_by: Mapped[str | None] = mapped_column(String(200))
     internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

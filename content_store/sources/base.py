@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -37,6 +37,17 @@ class NotModified:
 
 
 @dataclass(frozen=True)
+class Gone:
+    """The item is no longer there (HTTP 404/410, a trashed file): its stored item is removed."""
+
+    locator: str
+    reason: str
+
+
+Fetched = list[Found | LoadProblem] | NotModified | Gone
+
+
+@dataclass(frozen=True)
 class SourceOptions:
     """Limits and credentials the sources need; built from the settings by the caller."""
 
@@ -48,6 +59,8 @@ class SourceOptions:
     max_sitemap_urls: int = 50_000
     gdrive_credentials: str | None = None
     gdrive_api_url: str | None = None
+    # funnelbot.yml `rules`: URL or path patterns that give items a type, stages, tags...
+    rules: tuple[Mapping[str, object], ...] = ()
 
 
 class Source(Protocol):
@@ -60,13 +73,21 @@ class Source(Protocol):
         """Every item with its version stamp; raises SourceError if the source is unreachable."""
         ...
 
-    def fetch(
-        self, listed: Listed, previous_version: str | None
-    ) -> list[Found | LoadProblem] | NotModified:
-        """The item's text and metadata (a catalog gives several), or NotModified."""
+    def fetch(self, listed: Listed, previous_version: str | None) -> Fetched:
+        """The item's text and metadata (a catalog gives several), NotModified or Gone."""
         ...
 
     def close(self) -> None: ...
+
+
+class BatchSource(Source, Protocol):
+    """A source that fetches many items at once and finds more as it goes (a crawled site)."""
+
+    def fetch_all(
+        self, known_versions: Mapping[str, str | None]
+    ) -> Iterator[tuple[Listed, Fetched] | LoadProblem]:
+        """Every item with its fetch result; may raise SourceError before the first."""
+        ...
 
 
 @dataclass
@@ -108,17 +129,20 @@ def read_source(
     result = SourceRead(key=source.key, kind=source.kind)
     owners: dict[str, str] = {}
     try:
-        for entry in source.list_items():
+        for entry in _fetched(source, known):
             if isinstance(entry, LoadProblem):
                 result.problems.append(entry)
                 result.failed.add(locator_of(entry.path))
                 continue
+            listed, fetched = entry
             result.listed += 1
             if on_item is not None:
-                on_item(entry.locator)
-            fetched = source.fetch(entry, known.get(entry.locator))
+                on_item(listed.locator)
             if isinstance(fetched, NotModified):
                 result.unchanged.add(fetched.locator)
+                continue
+            if isinstance(fetched, Gone):
+                result.problems.append(LoadProblem(fetched.locator, fetched.reason))
                 continue
             for found in fetched:
                 if isinstance(found, LoadProblem):
@@ -132,8 +156,8 @@ def read_source(
                 else:
                     owners[found.item.id] = found.item.source
                     item = found.item
-                    if entry.version is not None and item.version is None:
-                        item = replace(item, version=entry.version)
+                    if listed.version is not None and item.version is None:
+                        item = replace(item, version=listed.version)
                     result.items.append(item)
     except SourceError as error:
         result.error = str(error)
@@ -141,3 +165,17 @@ def read_source(
     finally:
         source.close()
     return result
+
+
+def _fetched(
+    source: Source, known: Mapping[str, str | None]
+) -> Iterator[tuple[Listed, Fetched] | LoadProblem]:
+    fetch_all = getattr(source, "fetch_all", None)
+    if fetch_all is not None:
+        yield from fetch_all(known)
+        return
+    for entry in source.list_items():
+        if isinstance(entry, LoadProblem):
+            yield entry
+        else:
+            yield entry, source.fetch(entry, known.get(entry.locator))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from content_store.loaders.discovery import discover_files
 from content_store.loaders.library import load_file
-from content_store.loaders.model import Found, LoadProblem
-from content_store.sources.base import Listed, NotModified, SourceError
+from content_store.loaders.model import LoadProblem
+from content_store.sources.base import Fetched, Listed, SourceError
 
 
 class FolderSource:
@@ -31,9 +31,7 @@ class FolderSource:
                 version = None
             yield Listed(locator=path.relative_to(self.root).as_posix(), version=version)
 
-    def fetch(
-        self, listed: Listed, previous_version: str | None
-    ) -> list[Found | LoadProblem] | NotModified:
+    def fetch(self, listed: Listed, previous_version: str | None) -> Fetched:
         # Files are cheap to read and the content hash decides what is re-embedded, so an
         # unchanged stamp is not trusted (a copied folder keeps mtimes but may differ).
         return load_file(self.root / listed.locator, listed.locator)

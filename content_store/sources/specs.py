@@ -41,8 +41,13 @@ def open_source(spec: str | Path, options: SourceOptions | None = None) -> Sourc
     text = str(spec).strip()
     if not text:
         raise ValueError("empty source: name a folder, an http(s) URL or gdrive:FOLDER_ID")
-    if re.match(r"https?://", text, re.IGNORECASE) or text.startswith("gdrive:"):
-        raise ValueError(f"{text}: only folders are supported as sources so far")
+    if re.match(r"https?://", text, re.IGNORECASE):
+        from content_store.sources.website import WebsiteSource
+
+        return WebsiteSource(text, options)
+    if text.startswith("gdrive:"):
+        source_key(text)  # checks the form
+        raise ValueError(f"{text}: Google Drive sources are not available in this version")
     from content_store.sources.folder import FolderSource
 
     return FolderSource(Path(text).expanduser())

@@ -159,3 +159,22 @@ def test_cli_sources_lists_and_removes(
     unknown = runner.invoke(app, ["sources", "remove", "/nowhere"], env=env)
     assert unknown.exit_code == 2
     assert "no source '/nowhere'" in unknown.output
+
+
+def test_sources_setting_takes_folders_sites_and_drive_folders_with_the_dir_shorthand() -> None:
+    from bot.settings import Settings, SettingsError
+
+    settings = Settings.from_env(
+        {
+            "FUNNELBOT_CONTENT_SOURCES": "https://tidewell.example, gdrive:1AbC_d-9\n/data/more",
+            "FUNNELBOT_CONTENT_DIR": "/data/content",
+        }
+    )
+    assert settings.sources == (
+        "https://tidewell.example",
+        "gdrive:1AbC_d-9",
+        "/data/more",
+        "/data/content",
+    )
+    with pytest.raises(SettingsError, match="gdrive:FOLDER_ID"):
+        Settings.from_env({"FUNNELBOT_CONTENT_SOURCES": "gdrive:"})

@@ -32,6 +32,7 @@ def upgrade() -> None:
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source_key", sa.String(length=1000), nullable=True))
         batch_op.add_column(sa.Column("version", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("details", sa.JSON(), nullable=True))
         batch_op.add_column(
             sa.Column("status", sa.String(length=16), nullable=False, server_default="published")
         )
@@ -72,6 +73,7 @@ def downgrade() -> None:
         batch_op.drop_column("internal")
         batch_op.drop_column("superseded_by")
         batch_op.drop_column("status")
+        batch_op.drop_column("details")
         batch_op.drop_column("version")
         batch_op.drop_column("source_key")
     op.drop_table("content_sources")
