@@ -46,8 +46,9 @@ def open_source(spec: str | Path, options: SourceOptions | None = None) -> Sourc
 
         return WebsiteSource(text, options)
     if text.startswith("gdrive:"):
-        source_key(text)  # checks the form
-        raise ValueError(f"{text}: Google Drive sources are not available in this version")
+        from content_store.sources.gdrive import DriveSource
+
+        return DriveSource(source_key(text).removeprefix("gdrive:"), options)
     from content_store.sources.folder import FolderSource
 
     return FolderSource(Path(text).expanduser())
