@@ -79,6 +79,9 @@ def ingest(
     ] = None,
 ) -> None:
     """Read content sources and index what is new or changed; other sources are left as they are."""
+    for spec in sources:
+        if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
+            raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
     _index_library(
         sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals, max_pages=max_pages
     )
@@ -118,9 +121,6 @@ def _index_library(
     from bot.ingest import IngestProgress, source_options
     from bot.reindex import ReindexBusy, reindex
 
-    for spec in sources:
-        if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
-            raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
     services = _services()
     options = source_options(services.settings)
     if max_pages is not None:

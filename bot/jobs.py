@@ -21,6 +21,10 @@ def scheduled_jobs(services: Services) -> list[CronJob]:
             try:
                 report = reindex(services, content_dir, started_by="cron", trigger="cron")
                 log.info("scheduled reindex: %s", report.summary())
+                for reason in report.blocked:
+                    log.warning("scheduled reindex stopped: %s", reason)
+                for source in report.failed_sources:
+                    log.warning("source %s failed, kept as it was: %s", source.key, source.error)
             except ReindexBusy as busy:
                 log.info("scheduled reindex skipped: %s", busy)
 

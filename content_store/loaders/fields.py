@@ -80,7 +80,10 @@ def _status(
         return status
     if "archived" in tags:
         return "archived"
-    path = urlsplit(location).path if "://" in location else location
+    try:
+        path = urlsplit(location).path if "://" in location else location
+    except ValueError:  # a malformed URL is reported by `url`; no folder to read from it
+        path = ""
     segments = {part.lower() for part in re.split(r"[/\\]", path)[:-1]}
     return "archived" if segments & _ARCHIVE_SEGMENTS else "published"
 

@@ -162,6 +162,10 @@ def read_source(
     except SourceError as error:
         result.error = str(error)
         log.warning("source %s failed: %s", source.key, error)
+    except Exception as error:
+        # A fault in one source's reader must not stop the others, nor remove its items.
+        log.exception("source %s failed unexpectedly", source.key)
+        result.error = f"{type(error).__name__}: {str(error)[:300]}"
     finally:
         source.close()
     return result

@@ -78,7 +78,10 @@ def validate_rules(raw: object, *, source: str) -> list[dict[str, object]]:
 
 def rule_fields(rules: Sequence[Mapping[str, object]], location: str) -> dict[str, object]:
     """The fields the rules give an item at `location` (a URL, or a folder path in Drive)."""
-    path = urlsplit(location).path if "://" in location else location
+    try:
+        path = urlsplit(location).path if "://" in location else location
+    except ValueError:
+        path = location
     fields: dict[str, object] = {}
     for rule in rules:
         pattern = str(rule["match"])

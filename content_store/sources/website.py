@@ -237,7 +237,10 @@ class WebsiteSource:
         return found, problems
 
     def _wanted(self, url: str, *, linked: bool) -> bool:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
         if parts.scheme not in ("http", "https") or parts.netloc.lower() != self.host:
             return False
         if linked and parts.path.lower().endswith(_SKIP_SUFFIXES):
@@ -264,9 +267,13 @@ class WebsiteSource:
                     return _Page(
                         listed, [LoadProblem(url, f"not HTML or PDF (content type {kind!r})")]
                     )
+                final = str(response.url)
+                if response.url.host.lower() != urlsplit(self.origin).hostname:
+                    # Only the configured site is read: a redirect elsewhere is not followed in.
+                    reason = f"redirects off the site, to {final[:200]}"
+                    return _Page(listed, [LoadProblem(url, reason)])
                 data = self._read_capped(response)
                 version = _version(response.headers)
-                final = str(response.url)
         except _TooBig as error:
             return _Page(listed, [LoadProblem(url, str(error))])
         except httpx.TooManyRedirects:
@@ -294,7 +301,11 @@ class WebsiteSource:
         self, url: str, final: str, body: str, meta: dict[str, object]
     ) -> list[Found | LoadProblem]:
         canonical = str(meta.get("canonical") or "")
-        link = canonical if urlsplit(canonical).netloc.lower() == self.host else final
+        try:
+            same_site = urlsplit(canonical).netloc.lower() == self.host
+        except ValueError:
+            same_site = False
+        link = canonical if same_site else final
         raw: dict[str, object] = {"url": link, **rule_fields(self.options.rules, link)}
         if meta.get("title"):
             raw.setdefault("title", meta["title"])
@@ -364,9 +375,12 @@ def _read_html(data: bytes, url: str) -> tuple[str, dict[str, object], list[str]
         tree = lxml.html.fromstring(data)
     except (ValueError, lxml.etree.ParserError) as error:
         raise BadContent(f"HTML could not be parsed ({error})") from None
-    links = [
-        _normal(urljoin(url, href)) for href in tree.xpath("//a/@href") if isinstance(href, str)
-    ]
+    links = []
+    for href in tree.xpath("//a/@href"):
+        try:
+            links.append(_normal(urljoin(url, str(href))))
+        except ValueError:  # e.g. an unclosed IPv6 bracket: not a link to follow
+            continue
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, favor_precision=True
     )

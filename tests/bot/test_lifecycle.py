@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.dashboard import marketing_dashboard
 from bot.ingest import ingest
 from bot.recommend import Question, recommend
@@ -61,7 +63,7 @@ def test_a_bad_status_is_reported_with_the_allowed_values(tmp_path: Path) -> Non
 
 
 def test_answers_skip_unservable_assets_and_label_internal_ones(
-    services: Services, tmp_path: Path
+    services: Services, settings: Settings, tmp_path: Path
 ) -> None:
     library = tmp_path / "lifecycle"
     shutil.copytree(FIXTURE, library)
@@ -95,6 +97,19 @@ def test_answers_skip_unservable_assets_and_label_internal_ones(
     assert counts.internal == 1
     home = json.dumps(marketer_home_view(marketing_dashboard(services, embed=False)))
     assert "1 drafts, 2 archived, 1 expired, 2 superseded" in home
+
+    runner = CliRunner()
+    env = {"FUNNELBOT_HOME": str(settings.home), "FUNNELBOT_DATABASE_URL": settings.database_url}
+    stats = runner.invoke(app, ["stats", "--json"], env=env)
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.stdout)["lifecycle"] == {
+        "drafts": 1,
+        "archived": 2,
+        "expired": 1,
+        "superseded": 2,
+        "internal": 1,
+        "review_overdue": 0,
+    }
 
 
 def _twins(services: Services, questions: list[dict[str, object]], folder: Path) -> None:

@@ -65,7 +65,8 @@ def marketing_pages() -> dict[str, tuple[str, bytes]]:
                 "Seasonality, promotions and lead times matter more than the choice of model; "
                 "a distributor that tracks them weekly halves its safety stock.",
             ),
-            links='<p>Read our <a href="/resources/inventory-guide.pdf">inventory guide</a>.</p>',
+            links='<p>Read our <a href="/resources/inventory-guide.pdf">inventory guide</a>.'
+            ' <a href="http://[::1">A broken link</a></p>',
         ),
         "/blog/archive/forecasting-2019": page(
             "Forecasting trends for 2019",
@@ -176,8 +177,21 @@ class FakeSite:
             request.send_header("Content-Length", "0")
             request.end_headers()
             return
+        if path == "/elsewhere":
+            request.send_response(302)
+            request.send_header("Location", self.url.replace("127.0.0.1", "localhost") + "/")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
         if path == "/bad-urls.txt":
-            bad = ["/loop", "/logo.png", "/empty", "/slow", "/resources/inventory-guide.pdf"]
+            bad = [
+                "/loop",
+                "/logo.png",
+                "/empty",
+                "/slow",
+                "/resources/inventory-guide.pdf",
+                "/elsewhere",
+            ]
             listed = "\n".join(self.url + p for p in bad)
             self._send(request, 200, "text/plain", listed.encode())
             return

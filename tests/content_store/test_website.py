@@ -99,6 +99,7 @@ def test_bad_input_is_reported_with_its_url_and_reason() -> None:
         assert reasons["/logo.png"] == "not HTML or PDF (content type 'image/png')"
         assert reasons["/empty"] == "no main text found on the page"
         assert reasons["/slow"] == "timed out after 1 s"
+        assert reasons["/elsewhere"].startswith("redirects off the site, to http://localhost:")
         assert [i.source for i in result.items] == [f"{site.url}/resources/inventory-guide.pdf"]
 
         site.slow_seconds = 0

@@ -52,7 +52,7 @@ def upgrade() -> None:
         )
     ).first()
     if last is not None and last[0]:
-        key = os.path.abspath(last[0])
+        key = os.path.realpath(last[0])  # as Path.resolve() names a folder source
         bind.execute(
             sa.text("UPDATE content_items SET source_key = :key WHERE source_key IS NULL"),
             {"key": key},
