@@ -8,6 +8,10 @@ from typing import Any
 
 from content_store.stage import Stage
 
+# Below this confidence an inferred stage is said as "probably …" (chosen on the development set:
+# inferred stages under it were right less often than not).
+UNSURE_BELOW = 0.6
+
 
 class StageSource(StrEnum):
     STATED = "stated"  # the rep said it: --stage, or "they're in consideration"
@@ -25,7 +29,7 @@ class StageDecision:
 
     @property
     def uncertain(self) -> bool:
-        return self.source is StageSource.INFERRED and self.confidence < 0.6
+        return self.source is StageSource.INFERRED and self.confidence < UNSURE_BELOW
 
     def explain(self) -> str:
         """One line a rep can read: which stage, and why we think so."""
@@ -36,10 +40,10 @@ class StageDecision:
         if self.source is StageSource.PROSPECT:
             who = f" for {self.cue}" if self.cue else ""
             return f"{self.stage} stage, stored{who}"
-        cue = f" from “{self.cue}”" if self.cue else ""
+        cue = f" from “{self.cue}”" if self.cue else " from the question and the closest assets"
         if self.uncertain:
-            return f"probably {self.stage} stage (inferred{cue}, low confidence)"
-        return f"{self.stage} stage (inferred{cue})"
+            return f"probably {self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
+        return f"{self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Answer:
     items: tuple[AnswerItem, ...]
     weak: bool  # the best match is poor: say so instead of dressing it up
     latency_ms: float
+    vague: bool = False  # too little to search on: the surface asks the rep for more
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +93,7 @@ class Answer:
             "stage_source": str(self.stage.source),
             "stage_confidence": round(self.stage.confidence, 2),
             "weak_match": self.weak,
+            "vague": self.vague,
             "items": [item.to_json() for item in self.items],
             "latency_ms": round(self.latency_ms, 1),
         }

@@ -55,7 +55,7 @@ def digest_text(digest: Digest, *, list_limit: int = 20) -> str:
     rate = "n/a" if w.useful_rate is None else f"{w.useful_rate:.0%}"
     lines = [
         f"funnelbot weekly digest, {digest.generated_at:%Y-%m-%d}",
-        f"Last {DIGEST_DAYS} days: {w.questions} questions from {w.reps} reps, "
+        f"Last {DIGEST_DAYS} days: {w.questions} questions {w.askers()}, "
         f"{w.rated} answers rated ({rate} useful), {w.sent} assets sent, {w.weak} weak matches.",
         "",
         f"Top content gaps (last {GAP_DAYS} days):",

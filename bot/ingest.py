@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.heap import release_free_memory
-from bot.services import Services
+from bot.services import Services, model_switch_notice
 from bot.settings import Settings
 from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
@@ -29,7 +30,9 @@ from content_store.library import (
     StoredItem,
     apply_library,
     diff_source,
+    model_of,
     other_model_items,
+    recorded_models,
     stored_items,
 )
 from content_store.loaders import LoadedItem, LoadProblem
@@ -38,10 +41,15 @@ from content_store.models.base import utcnow
 from content_store.sources import SourceOptions, SourceRead, open_source, read_source
 from content_store.sources.base import locator_of
 from content_store.sources.rules import RulesError, read_rules
+from content_store.team_config import read_team_config, save_team_config
 from index.chunking import chunk_text
+from index.embedder import MULTILINGUAL_MODEL
 
 log = logging.getLogger(__name__)
 
+# Above this share of a library's text in other languages than English, an English-only model
+# is pointed out at the end of an ingest.
+NON_ENGLISH_HINT_SHARE = 0.2
 # A run that would deactivate more than this share of a source's active assets stops first.
 MAX_REMOVAL_SHARE = 0.10
 
@@ -97,6 +105,8 @@ class IngestReport:
     # Why the run stopped before changing anything (a mass removal); empty when it did not.
     blocked: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Lines to show after the summary: a change of model, a better model for the library.
+    notices: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     run_id: int | None = None
     index_version: int | None = None
@@ -145,11 +155,15 @@ def ingest(
     started = time.perf_counter()
     progress = progress or IngestProgress()
     specs = [content_dir] if isinstance(content_dir, Path | str) else list(content_dir)
-    model = services.embedder.name
+    model = services.embedder.model_id
     with services.sessions() as session:
         stored = stored_items(session)
+        replaced = sorted({model_of(r) for r in recorded_models(session)} - {model})
+        # Items embedded by another model count as changed: a model change re-embeds them all.
         other_model = other_model_items(session, model)
         folders = _folder_sources(session, specs)
+    # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
+    team_config = merge_team_configs([read_team_config(folder) for folder in folders])
     try:
         rules = [rule for folder in folders for rule in read_rules(folder)]
     except RulesError as error:
@@ -168,6 +182,9 @@ def ingest(
         files_seen=sum(r.listed for r in reads),
     )
     diffs = _diff_all(reads, stored, other_model, report)
+    if replaced:
+        report.notices.append(model_switch_notice(" and ".join(replaced), model))
+        log.warning("%s", report.notices[-1])
     loaded = [item for read in reads for item in read.items]
     today = today or date.today()
     report.missing_stage = sorted(i.id for i in loaded if not i.stages)
@@ -193,7 +210,12 @@ def ingest(
             previous = current_index_version(session)
             for read, diff in diffs:
                 apply_library(
-                    session, read.items, diff, chunks, embedding_model=model, source_key=read.key
+                    session,
+                    read.items,
+                    diff,
+                    chunks,
+                    embedding_model=services.embedder.signature,
+                    source_key=read.key,
                 )
             version = run_id if touches_index or previous is None else previous
             _record_sources(session, reads, run_id)
@@ -213,8 +235,11 @@ def ingest(
     # from there, or a large library is held twice at the peak.
     del loaded, diffs, chunks, reads
     release_free_memory()
-    if touches_index or services.searcher().version != version:
-        services.reload()
+    save_team_config(team_config, services.settings.team_config_path)
+    services.reload()
+    hint = language_hint(services)
+    if hint:
+        report.notices.append(hint)
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report
@@ -228,6 +253,31 @@ def _folder_sources(session: Session, specs: Sequence[SourceSpec]) -> list[Path]
     folders += [Path(key) for key in stored]
     unique = {str(f.resolve()): f for f in folders if f.is_dir()}
     return list(unique.values())
+
+
+def merge_team_configs(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Several libraries' funnelbot.yml as one: word lists joined, the first mapping kept."""
+    merged: dict[str, Any] = {}
+    for config in configs:
+        for key, value in config.items():
+            if key not in merged:
+                merged[key] = _copy(value)
+            elif isinstance(value, list) and isinstance(merged[key], list):
+                merged[key] += [v for v in value if v not in merged[key]]
+            elif isinstance(value, dict) and isinstance(merged[key], dict):
+                for name, words in value.items():
+                    have = merged[key].setdefault(name, _copy(words))
+                    if isinstance(have, list) and isinstance(words, list) and have is not words:
+                        have += [w for w in words if w not in have]
+    return merged
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
 
 
 def source_options(settings: Settings) -> SourceOptions:
@@ -377,3 +427,18 @@ def _embed(
     for i, (owner, text) in enumerate(zip(owners, texts, strict=True)):
         chunks[owner].append(NewChunk(text=text, vector=flat[i * row : (i + 1) * row]))
     return chunks
+
+
+def language_hint(services: Services) -> str | None:
+    """One line naming the multilingual model, when an English-only one is configured and
+    more than a fifth of the library's text (as lexical search detected it) is not English."""
+    if services.embedder.multilingual is not False:
+        return None
+    shares = services.searcher().lexical.language_shares()
+    other = 1.0 - shares.get("en", 0.0) if shares else 0.0
+    if other <= NON_ENGLISH_HINT_SHARE:
+        return None
+    return (
+        f"{other:.0%} of the library's text is not English and {services.embedder.model_id} is "
+        f"English-only: FUNNELBOT_EMBEDDING_MODEL={MULTILINGUAL_MODEL} would serve it better."
+    )

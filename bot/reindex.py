@@ -112,6 +112,7 @@ def mark_abandoned_runs(services: Services, *, holding_lease: bool = False) -> i
 
 @contextmanager
 def reindex_lease(services: Services, started_by: str | None) -> Iterator[None]:
+    """Hold the one lease that lets a process change the library (ingest or re-embed)."""
     holder = process_identity()
     taken, lease = acquire(
         services.sessions, LEASE_NAME, holder, ttl=LEASE_TTL, started_by=started_by

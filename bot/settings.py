@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.embedder import BACKENDS, KNOWN_MODELS, known_model
+from index.lexical import DEFAULT_LANGUAGES, check_languages
+
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
-# For the bundled model, whose quality on the sample eval was measured per backend (README,
-# Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
-DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
-_BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+EMBEDDING_BACKENDS = BACKENDS
+# For the bundled model, whose quality per backend benchmarks.perf measures (docs/performance.md);
+# any other model defaults to torch, which runs whatever sentence-transformers runs.
+DEFAULT_EMBEDDING_BACKEND = KNOWN_MODELS[DEFAULT_MODEL].default_backend
 
 
 class SettingsError(ValueError):
@@ -33,9 +35,12 @@ class Settings:
     crawl_max_pages: int = 500  # pages read from one website per run
     gdrive_credentials: Path | None = None  # a service account's JSON key file
     gdrive_api_url: str | None = None  # another Drive API endpoint (tests use a fake)
+    # Languages lexical search detects and stems (ISO 639-1 codes), e.g. ("en", "nl").
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
     top_k: int = 5
-    # Best cosine similarity below which an answer is called weak (a content gap).
-    weak_match_threshold: float = 0.35
+    # Probability that no good asset exists above which an answer is called weak (a content
+    # gap); the probability comes from index.match_quality, fitted on labelled questions.
+    weak_match: float = 0.5
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -50,15 +55,36 @@ class Settings:
     db_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
+        # Resolved once, here: a relative FUNNELBOT_HOME run from another folder would otherwise
+        # quietly make a new, empty home there.
+        object.__setattr__(self, "home", self.home.expanduser().absolute())
+        if self.content_dir is not None:
+            object.__setattr__(self, "content_dir", self.content_dir.expanduser().absolute())
+        model = known_model(self.embedding_model)
+        # Only what ships with the install, or a folder already on disk: nothing downloads.
+        if model is None and not Path(self.embedding_model).is_dir():
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_MODEL must be one of {', '.join(KNOWN_MODELS)} "
+                f"or a local sentence-transformers folder, got {self.embedding_model!r}"
+            )
         if not self.embedding_backend:
-            bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
-            backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"
+            backend = model.default_backend if model is not None else "torch"
             object.__setattr__(self, "embedding_backend", backend)
         if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise SettingsError(
                 f"FUNNELBOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
                 f"got {self.embedding_backend!r}"
             )
+        runs = model.backends if model is not None else ("torch", "onnx", "onnx-int8")
+        if self.embedding_backend not in runs:
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_BACKEND must be {' or '.join(runs)} for "
+                f"{self.embedding_model}, got {self.embedding_backend!r}"
+            )
+        try:
+            object.__setattr__(self, "languages", check_languages(self.languages))
+        except ValueError as error:
+            raise SettingsError(f"FUNNELBOT_LANGUAGES: {error}") from None
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
 
@@ -73,6 +99,11 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def team_config_path(self) -> Path:
+        """The content library's ``funnelbot.yml``, as validated at the last ingest."""
+        return self.home / "team-config.json"
 
     @property
     def models_dir(self) -> Path:
@@ -103,8 +134,11 @@ class Settings:
             crawl_max_pages=_int(env, "FUNNELBOT_CRAWL_MAX_PAGES", 500, low=1, high=100_000),
             gdrive_credentials=_path(text("FUNNELBOT_GDRIVE_CREDENTIALS")),
             gdrive_api_url=text("FUNNELBOT_GDRIVE_API_URL"),
+            languages=tuple(re.split(r"[\s,]+", text("FUNNELBOT_LANGUAGES") or ""))
+            if text("FUNNELBOT_LANGUAGES")
+            else DEFAULT_LANGUAGES,
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
-            weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
+            weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", 0.5, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),
             slack_signing_secret=text("SLACK_SIGNING_SECRET"),
             slack_app_token=text("SLACK_APP_TOKEN"),

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from content_store.loaders import LoadedItem
@@ -63,7 +63,7 @@ def stored_items(session: Session) -> dict[str, StoredItem]:
 def other_model_items(session: Session, embedding_model: str) -> set[str]:
     return set(
         session.scalars(
-            select(Chunk.item_id).where(Chunk.embedding_model != embedding_model).distinct()
+            select(Chunk.item_id).where(_other_model(model_of(embedding_model))).distinct()
         )
     )
 
@@ -157,6 +157,24 @@ class StoredChunk:
     item_id: str
     text: str
     vector: bytes | None  # None when the caller did not ask for vectors
+
+
+def model_of(record: str) -> str:
+    """The model part of a chunk's ``embedding_model`` record, ``"<model>@<backend>"`` (older
+    rows hold the model alone)."""
+    return record.rpartition("@")[0] or record
+
+
+def recorded_models(session: Session) -> set[str]:
+    """The distinct ``embedding_model`` records of the stored chunks (removed items keep none):
+    one in a consistent library, none in an empty one."""
+    return set(session.scalars(select(Chunk.embedding_model).distinct()))
+
+
+def _other_model(model: str) -> ColumnElement[bool]:
+    # Vectors of one model are comparable whichever backend made them: compare the model part.
+    same = or_(Chunk.embedding_model == model, Chunk.embedding_model.startswith(f"{model}@"))
+    return ~same
 
 
 def apply_library(
@@ -290,6 +308,35 @@ def iter_active_vectors(session: Session) -> Iterator[tuple[int, bytes]]:
     for row in session.execute(query.execution_options(yield_per=5000)):
         if row.item_id in active:
             yield row.id, row.vector
+
+
+def iter_chunk_texts(session: Session) -> Iterator[tuple[int, str]]:
+    """``(chunk id, text)`` of every stored chunk, in id order: what a re-embed reads."""
+    query = select(Chunk.id, Chunk.text).order_by(Chunk.id)
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        yield row.id, row.text
+
+
+def replace_vectors(
+    session: Session,
+    vectors: Iterable[tuple[int, bytes | memoryview]],
+    *,
+    embedding_model: str,
+) -> int:
+    """Give chunks new vectors made by ``embedding_model``; the caller's transaction makes it
+    all-or-nothing. Returns how many chunks were written."""
+    written = 0
+    batch: list[dict[str, object]] = []
+    for chunk_id, vector in vectors:
+        batch.append({"id": chunk_id, "vector": bytes(vector), "embedding_model": embedding_model})
+        if len(batch) == _INSERT_BATCH:
+            session.execute(update(Chunk), batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        session.execute(update(Chunk), batch)
+        written += len(batch)
+    return written
 
 
 def _fields(item: LoadedItem, now: object, source_key: str | None) -> dict[str, object]:

@@ -80,6 +80,11 @@ class Activity:
     useful: int  # 👍 clicks
     not_useful: int  # 👎 clicks
     sent: int  # "Sent it" clicks: assets that reached a prospect
+    command_line: int = 0  # questions asked with no Slack user: `funnelbot ask`
+
+    def askers(self) -> str:
+        """Who asked: "from 3 reps", "from the command line", or both."""
+        return who_asked(self.questions - self.command_line, self.reps, self.command_line)
 
     @property
     def useful_rate(self) -> float | None:
@@ -135,11 +140,12 @@ def activity(
     window: AnswerWindow | None = None,
 ) -> Activity:
     window = window or answer_window(session, since=since, until=until)
-    questions, weak, reps = session.execute(
+    questions, weak, reps, command_line = session.execute(
         select(
             func.count(Recommendation.id),
             func.coalesce(func.sum(case((Recommendation.weak.is_(True), 1), else_=0)), 0),
             func.count(distinct(Recommendation.asker)),
+            func.coalesce(func.sum(case((Recommendation.asker.is_(None), 1), else_=0)), 0),
         ).where(*window.answers(Recommendation.id))
     ).one()
     clicks = dict(
@@ -167,7 +173,18 @@ def activity(
         useful=int(clicks.get(str(FeedbackKind.USEFUL), 0)),
         not_useful=int(clicks.get(str(FeedbackKind.NOT_USEFUL), 0)),
         sent=int(clicks.get(str(FeedbackKind.SENT), 0)),
+        command_line=int(command_line),
     )
+
+
+def who_asked(from_reps: int, reps: int, command_line: int) -> str:
+    """'from 3 reps', 'from the command line', or '(7 from 3 reps, 2 from the command line)'."""
+    people = f"{reps} rep{'s' if reps != 1 else ''}"
+    if not command_line:
+        return f"from {people}"
+    if not from_reps:
+        return "from the command line"
+    return f"({from_reps} from {people}, {command_line} from the command line)"
 
 
 def asset_usage(

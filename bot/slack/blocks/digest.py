@@ -26,8 +26,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
     blocks: list[Block] = [
         header(f"Weekly content digest, {digest.generated_at:%Y-%m-%d}"),
         context(
-            f"Last {DIGEST_DAYS} days: *{number(w.questions)}* questions from {number(w.reps)} "
-            f"reps · {number(w.rated)} answers rated ({percent(w.useful_rate)} useful) · "
+            f"Last {DIGEST_DAYS} days: *{number(w.questions)}* questions {w.askers()} "
+            f"· {number(w.rated)} answers rated ({percent(w.useful_rate)} useful) · "
             f"{number(w.sent)} assets sent · {number(w.weak)} weak matches"
         ),
         divider(),

@@ -55,6 +55,7 @@ def summary_blocks(report: IngestReport) -> list[dict[str, Any]]:
             shown = ", ".join(f"`{escape(i)}`" for i in ids[:MAX_LISTED])
             extra = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
             blocks.append(_section(f"*{title}* ({len(ids)}): {shown}{extra}"))
+    blocks.extend(_section(escape(notice)) for notice in report.notices)
     return blocks
 
 
