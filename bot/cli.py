@@ -170,7 +170,7 @@ def ingest(
         int | None, typer.Option(min=1, max=100_000, help="Pages to read from a website.")
     ] = None,
 ) -> None:
-    """Read content sources and index what is new or changed; other sources are left as they are."""
+    """Read content sources and index what is new or changed."""
     for spec in sources:
         if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
             raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
@@ -190,7 +190,7 @@ def reindex_command(
         ),
     ] = False,
 ) -> None:
-    """Refresh the index from every configured source (for cron); one run at a time."""
+    """Re-read every configured source (for cron); one run at a time."""
     sources = list(_settings().sources)
     if not sources:
         raise _fail(

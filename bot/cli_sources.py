@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.ingest import IngestReport
 
 sources_app = typer.Typer(
-    help="List the content sources (folders, sites, Drive folders) or remove one.",
+    help="List the content sources, or remove one.",
     invoke_without_command=True,
 )
 
