@@ -320,6 +320,12 @@ def ask(
 
 def _print_answer(answer: Answer) -> None:
     out.print(f"[bold]{answer.question}[/bold]", highlight=False)
+    if answer.vague:
+        out.print(
+            "[yellow]Too little to search on: name the topic or what the prospect needs, or "
+            "give --stage.[/yellow] Closest picks for now:",
+            highlight=False,
+        )
     out.print(f"Stage: {answer.stage.explain()}", highlight=False)
     if answer.weak:
         out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")
@@ -448,6 +454,15 @@ def stats(
         return
     out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
     out.print(f"Library: {lifecycle.line()}", highlight=False)
+    if result.requests is not None:
+        from content_store.requests import describe_duration
+
+        r = result.requests
+        out.print(
+            f"{r.opened} requests to marketing ({r.done} done, {r.open_now} open now); median "
+            f"first response {describe_duration(r.median_first_response)}, done "
+            f"{describe_duration(r.median_done)}"
+        )
     table = Table(
         "asset", "type", "surfaced", "useful", "not useful", "sent", title="Most surfaced"
     )

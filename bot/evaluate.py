@@ -173,7 +173,7 @@ def evaluate(services: Services, questions: Iterable[LabelledQuestion]) -> EvalR
         count += 1
         unknown |= {i for i in q.relevant if i not in searcher.assets}
         targets = [slices["all"], slices.setdefault(q.lang, Slice())]
-        vector = services.embedder.encode_query(q.question)
+        vector = searcher.embedder.encode_query(q.question)
         candidates = searcher.retrieve(q.question, query_vector=vector)
         named = stage_named_in(q.question, phrases)
         stage: Stage | None

@@ -10,6 +10,8 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+REMINDER_CRON = "*/15 * * * *"
+
 
 def scheduled_jobs(services: Services) -> list[CronJob]:
     settings = services.settings
@@ -42,4 +44,14 @@ def scheduled_jobs(services: Services) -> list[CronJob]:
             log.info("posted the weekly digest to %s", channel)
 
         jobs.append(CronJob("digest", settings.digest_cron, weekly_digest))
+    if channel is not None:
+
+        def request_reminders() -> None:
+            from bot.slack.client import make_web_client
+            from bot.slack.requests import remind_requests
+
+            remind_requests(services, make_web_client(settings))
+
+        # Each quarter hour; the scheduler's claim makes one process of several run each slot.
+        jobs.append(CronJob("request-reminders", REMINDER_CRON, request_reminders))
     return jobs

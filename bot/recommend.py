@@ -103,8 +103,10 @@ def recommend(services: Services, question: Question) -> Answer:
     context = searcher.read_query(query, decision.stage, decision.confidence)
     ranked = searcher.rank(candidates, context, k=k)
     weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)
-    # Nothing to search on ("what do I send?"): ask the rep instead of logging a content gap.
-    vague = weak and not content_words(_without_stage_words(query, decision))
+    # Nothing to search on and no stage known ("what do I send?"): ask the rep instead of
+    # logging a content gap. With a stage stated or stored, its best assets are the answer.
+    unknown_stage = decision.source in (StageSource.INFERRED, StageSource.UNKNOWN)
+    vague = unknown_stage and not content_words(query)
     if vague:
         weak = False
     items = tuple(
@@ -166,12 +168,6 @@ def _retrieval_text(search_text: str, prospect_name: str | None) -> str:
         text = re.sub(rf"(?<!\w){re.escape(prospect_name)}(?:'s|’s)?(?!\w)", " ", text, flags=re.I)
         text = re.sub(r"\s+", " ", text).strip() or search_text
     return text[:SEARCH_CHARS]
-
-
-def _without_stage_words(text: str, decision: StageDecision) -> str:
-    if decision.source is StageSource.STATED and decision.cue:
-        return text.replace(decision.cue, " ")
-    return text
 
 
 def _stated_stage(

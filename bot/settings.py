@@ -46,6 +46,10 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     marketing_channel: str | None = None  # channel id where each answer becomes a thread
+    marketing_group: str | None = None  # user-group id (S…) mentioned on each Ask-marketing request
+    request_remind_hours: float = 4.0  # working hours before an unanswered request is re-announced
+    # Hosts whose links are library assets: funnelbot unfurls them (manifest's unfurl_domains).
+    unfurl_domains: tuple[str, ...] = ()
     marketers: frozenset[str] = frozenset()  # user ids who see the marketing Home tab
     admins: frozenset[str] = frozenset()  # user ids allowed to /reindex, whatever Slack says
     digest_cron: str | None = None  # e.g. "0 9 * * MON": post the weekly digest
@@ -144,6 +148,11 @@ class Settings:
             slack_app_token=text("SLACK_APP_TOKEN"),
             slack_api_url=text("SLACK_API_URL"),
             marketing_channel=text("FUNNELBOT_MARKETING_CHANNEL"),
+            marketing_group=_group(text("FUNNELBOT_MARKETING_GROUP")),
+            request_remind_hours=_float(
+                env, "FUNNELBOT_REQUEST_REMIND_HOURS", 4.0, low=0.25, high=168.0
+            ),
+            unfurl_domains=_domains(text("FUNNELBOT_UNFURL_DOMAINS")),
             marketers=_ids(text("FUNNELBOT_MARKETERS")),
             admins=_ids(text("FUNNELBOT_ADMINS")),
             digest_cron=_cron(text("FUNNELBOT_DIGEST_CRON"), "FUNNELBOT_DIGEST_CRON"),
@@ -194,6 +203,30 @@ def _path(raw: str | None) -> Path | None:
 
 def _ids(raw: str | None) -> frozenset[str]:
     return frozenset(re.split(r"[\s,]+", raw or "")) - {""}
+
+
+def _group(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", raw):
+        raise SettingsError(
+            f"FUNNELBOT_MARKETING_GROUP must be a user-group id like S0123ABCD, got {raw!r}"
+        )
+    return raw
+
+
+def _domains(raw: str | None) -> tuple[str, ...]:
+    found = []
+    for part in re.split(r"[\s,]+", raw or ""):
+        host = part.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+        if not host:
+            continue
+        if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host):
+            raise SettingsError(
+                f"FUNNELBOT_UNFURL_DOMAINS must list host names like docs.example.com, got {part!r}"
+            )
+        found.append(host)
+    return tuple(dict.fromkeys(found))
 
 
 def _cron(raw: str | None, name: str) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
 from content_store.models import RecommendationItem as Item
+from content_store.requests import RequestSummary, request_summary
 from content_store.windows import AnswerWindow, answer_window
 
 STAGES = ("awareness", "consideration", "decision")
@@ -100,6 +101,7 @@ class UsageStats:
     never_surfaced: list[tuple[str, str]]  # (id, title)
     gaps: list[Gap]
     stages: list[StageCoverage]
+    requests: RequestSummary | None = None  # asks to marketing opened in the window
 
 
 def usage_stats(session: Session, *, since: datetime | None = None, limit: int = 10) -> UsageStats:
@@ -129,6 +131,7 @@ def usage_stats(session: Session, *, since: datetime | None = None, limit: int =
         ],
         gaps=[Gap(r[0], r[1], r[2], r[3]) for r in gap_rows],
         stages=stage_coverage(session, window=window),
+        requests=request_summary(session, since=since),
     )
 
 
@@ -370,3 +373,39 @@ def _kinds(kinds: tuple[FeedbackKind, ...]) -> list[str]:
 
 def _is(kind: FeedbackKind) -> ColumnElement[int]:
     return case((Feedback.kind == str(kind), 1), else_=0)
+
+
+@dataclass(frozen=True)
+class AssetReach:
+    surfaced: int  # answers that offered the asset in the window
+    useful: int  # 👍 on those answers
+    not_useful: int
+
+    @property
+    def useful_rate(self) -> float | None:
+        rated = self.useful + self.not_useful
+        return self.useful / rated if rated else None
+
+
+def asset_reach(session: Session, asset_id: str, *, since: datetime) -> AssetReach:
+    """How often one asset was offered since `since`, and how its answers were rated."""
+    offered = (
+        select(Item.recommendation_id)
+        .join(Recommendation, Recommendation.id == Item.recommendation_id)
+        .where(Item.item_id == asset_id, Recommendation.created_at >= since)
+    )
+    surfaced = session.scalar(select(func.count()).select_from(offered.subquery())) or 0
+    rows = session.execute(
+        select(Feedback.kind, func.count())
+        .where(
+            Feedback.recommendation_id.in_(offered),
+            Feedback.kind.in_([str(FeedbackKind.USEFUL), str(FeedbackKind.NOT_USEFUL)]),
+        )
+        .group_by(Feedback.kind)
+    ).all()
+    counts = {str(kind): int(n) for kind, n in rows}
+    return AssetReach(
+        surfaced=int(surfaced),
+        useful=counts.get(str(FeedbackKind.USEFUL), 0),
+        not_useful=counts.get(str(FeedbackKind.NOT_USEFUL), 0),
+    )

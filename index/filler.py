@@ -42,5 +42,13 @@ def is_filler(word: str) -> bool:
 
 
 def content_words(text: str) -> list[str]:
-    """The words of ``text`` that are not filler (digits and codes like "SOC" kept out too)."""
-    return [w for w in _WORD.findall(text) if not is_filler(w) and not w.isdigit()]
+    """The words of ``text`` that say what it is about: not stop words or conversation words
+    (short codes such as "SOC", "CFO" or "ROI" count; lone digits do not)."""
+    found = []
+    for word in _WORD.findall(text):
+        folded = word.casefold().strip("'’-")
+        if len(folded) < 2 or folded.isdigit():
+            continue
+        if folded not in _CONVERSATION and folded not in _stop_words():
+            found.append(word)
+    return found

@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 # Fitted on examples/questions.jsonl (development set) only.
-WEAK_BIAS = 1.144
-WEAK_WEIGHTS = (0.055, -1.657, -1.26)  # cosine, library coverage, answer coverage
+WEAK_BIAS = 1.223
+WEAK_WEIGHTS = (0.075, -1.456, -1.681)  # cosine, library coverage, answer coverage
 # A probability: above it the answer is called weak (FUNNELBOT_WEAK_MATCH overrides).
 WEAK_ABOVE = 0.5
 

@@ -86,6 +86,22 @@ class HybridSearcher:
     def __len__(self) -> int:
         return len(self.assets)
 
+    def with_assets(self, assets: Mapping[str, AssetMeta]) -> HybridSearcher:
+        """The same indexes and texts with other asset records (eval: metadata left out)."""
+        chunks = [
+            ChunkRecord(id=c, asset_id=a, text=self._chunk_texts[c])
+            for c, a in self._chunk_assets.items()
+        ]
+        return HybridSearcher(
+            embedder=self.embedder,
+            vectors=self.vectors,
+            lexical=self.lexical,
+            chunks=chunks,
+            assets=assets,
+            version=self.version,
+            stage_model=self.stage_model,
+        )
+
     def chunk_text(self, chunk_id: int) -> str | None:
         """The text of a chunk of this version, or None."""
         return self._chunk_texts.get(chunk_id)

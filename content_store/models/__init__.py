@@ -17,9 +17,18 @@ from content_store.models.recommendation import (
     Recommendation,
     RecommendationItem,
 )
+from content_store.models.request import (
+    AnswerVote,
+    MarketingRequest,
+    ProspectChannel,
+    RequestDeadline,
+    RequestStatus,
+    ViewedContext,
+)
 from content_store.models.slack_event import SlackEventClaim
 
 __all__ = [
+    "AnswerVote",
     "Base",
     "Chunk",
     "ContentItem",
@@ -29,13 +38,18 @@ __all__ = [
     "IndexRun",
     "IndexRunStatus",
     "Lease",
+    "MarketingRequest",
     "MarketingThread",
     "OutboxKind",
     "OutboxMessage",
     "OutboxStatus",
     "Prospect",
+    "ProspectChannel",
     "ProspectStageChange",
     "Recommendation",
     "RecommendationItem",
+    "RequestDeadline",
+    "RequestStatus",
     "SlackEventClaim",
+    "ViewedContext",
 ]

@@ -118,10 +118,12 @@ def test_a_re_embed_at_start_up_keeps_the_old_index_answering_until_it_is_done(
 def test_serving_starts_the_re_embed_in_the_background_only_when_needed(
     switched: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # The whole run at WARNING: the thread's INFO lines must not depend on what an earlier
+    # test left the root logger at.
     with caplog.at_level(logging.WARNING, logger="bot.reembed"):
         thread = start_model_switch(switched)
-    assert thread is not None
-    thread.join(timeout=300)
+        assert thread is not None
+        thread.join(timeout=300)
     assert not thread.is_alive()
     assert [r.getMessage() for r in caplog.records if r.name == "bot.reembed"] == [
         f"The library was embedded with {DEFAULT_MODEL}; FUNNELBOT_EMBEDDING_MODEL is "

@@ -1,7 +1,7 @@
 """content sources and lifecycle: items belong to a source; status, successor, internal, expiry
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

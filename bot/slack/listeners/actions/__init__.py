@@ -1,14 +1,17 @@
-"""Button clicks: useful, not useful, sent it, share on answers; Download CSV on stats."""
+"""Button clicks: useful, not useful, sent it, share, Ask marketing on answers; Download CSV on
+stats; a marketer's take / pick / done on a request."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.actions import feedback, share, stats_csv
+from bot.slack.listeners.actions import clarify, feedback, requests, share, stats_csv
 
 
 def register(app: App, services: Services) -> None:
     feedback.register(app, services)
     share.register(app, services)
     stats_csv.register(app, services)
+    requests.register(app, services)
+    clarify.register(app, services)
