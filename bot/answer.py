@@ -56,9 +56,10 @@ class AnswerItem:
     score: float
     reason: str
     rank: int  # 1-based
+    internal: bool = False  # for reps only: "internal, don't forward"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.asset_id,
             "title": self.title,
             "url": self.url,
@@ -67,6 +68,9 @@ class AnswerItem:
             "score": round(self.score, 4),
             "reason": self.reason,
         }
+        if self.internal:
+            out["internal"] = True
+        return out
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot import cli_sources
 from bot.answer import Answer
 from bot.settings import Settings, SettingsError
 
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 prospect_app = typer.Typer(help="Store and show a prospect's buyer-journey stage.")
 app.add_typer(prospect_app, name="prospect")
+cli_sources.register(app)
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -152,57 +154,96 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @app.command()
 def ingest(
-    directory: Annotated[Path, typer.Argument(help="The content library folder.")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Content sources: a folder, an http(s) site, gdrive:FOLDER_ID."),
+    ],
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals", help="Go ahead when over 10% of a source's assets would go."
+        ),
+    ] = False,
+    max_pages: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Pages to read from a website.")
+    ] = None,
 ) -> None:
-    """Read a content library and index what is new or changed."""
-    _index_library(directory, strict=strict, dry_run=dry_run)
+    """Read content sources and index what is new or changed."""
+    for spec in sources:
+        if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
+            raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
+    _index_library(
+        sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals, max_pages=max_pages
+    )
 
 
 @app.command("reindex")
 def reindex_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals", help="Go ahead when over 10% of a source's assets would go."
+        ),
+    ] = False,
 ) -> None:
-    """Re-read FUNNELBOT_CONTENT_DIR (for cron); one run at a time."""
-    directory = _settings().content_dir
-    if directory is None:
-        raise _fail("FUNNELBOT_CONTENT_DIR is not set: name the content library folder")
-    _index_library(directory, strict=strict, dry_run=dry_run)
+    """Re-read every configured source (for cron); one run at a time."""
+    sources = list(_settings().sources)
+    if not sources:
+        raise _fail(
+            "neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set: "
+            "name the content library folder, site or Drive folder"
+        )
+    _index_library(sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals)
 
 
-def _index_library(directory: Path, *, strict: bool, dry_run: bool) -> None:
+def _index_library(
+    sources: list[str],
+    *,
+    strict: bool,
+    dry_run: bool,
+    allow_removals: bool = False,
+    max_pages: int | None = None,
+) -> None:
+    from dataclasses import replace
+
+    from bot.ingest import source_options
     from bot.reindex import ReindexBusy, reindex
 
-    if not directory.is_dir():
-        raise _fail(f"{directory} is not a folder")
     services = _services()
+    options = source_options(services.settings)
+    if max_pages is not None:
+        options = replace(options, max_pages=max_pages)
     with _ingest_progress() as progress:
         try:
             report = reindex(
                 services,
-                directory,
+                sources,
                 started_by="cli",
                 trigger="cli",
                 dry_run=dry_run,
                 progress=progress,
+                allow_removals=allow_removals,
+                options=options,
             )
         except ReindexBusy as busy:
             raise _fail(f"not started: {busy}", 1) from None
+    from bot.cli_sources import print_report_notes
+
     out.print(report.summary(), highlight=False)
-    for problem in report.problems:
-        err.print(f"[yellow]warning:[/yellow] {problem.path}: {problem.reason}", highlight=False)
-    if report.missing_stage:
-        err.print(f"[yellow]note:[/yellow] no stage: {', '.join(report.missing_stage)}")
-    if report.past_review:
-        err.print(f"[yellow]note:[/yellow] past review_by: {', '.join(report.past_review)}")
-    if report.problems:
-        err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
+    print_report_notes(report, err)
     for notice in report.notices:
         out.print(notice, highlight=False, markup=False, soft_wrap=True)  # one line, however wide
-    if report.problems and strict:
+    if report.blocked and not dry_run:
         raise typer.Exit(1)
+    if report.problems or report.failed_sources:
+        if report.problems:
+            err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
+        if strict:
+            raise typer.Exit(1)
 
 
 @contextmanager
@@ -289,7 +330,10 @@ def _print_answer(answer: Answer) -> None:
     if answer.weak:
         out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")
     for item in answer.items:
-        out.print(f"{item.rank}. [bold]{item.title}[/bold] ({item.type})", highlight=False)
+        internal = " [yellow]internal, don't forward[/yellow]" if item.internal else ""
+        out.print(
+            f"{item.rank}. [bold]{item.title}[/bold] ({item.type}){internal}", highlight=False
+        )
         if item.url:
             out.print(f"   {item.url}", highlight=False)
         out.print(f"   {item.reason}", highlight=False)
@@ -397,15 +441,19 @@ def stats(
         sys.stdout.write(asset_csv(asset_table(services, days=days)))
         return
     since = None if days is None else datetime.now(UTC) - timedelta(days=days)
+    from content_store.lifecycle import lifecycle_counts
+
     with services.sessions() as session:
         result = usage_stats(session, since=since)
+        lifecycle = lifecycle_counts(session, today=datetime.now(UTC).date())
     # The same grouping the weekly digest and the marketing Home use, not the raw log rows.
     gaps = content_gaps(services, since=since, limit=GAP_LIMIT) or []
     if as_json:
-        data = asdict(result) | {"gaps": [asdict(g) for g in gaps]}
+        data = asdict(result) | {"gaps": [asdict(g) for g in gaps], "lifecycle": asdict(lifecycle)}
         print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
     out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
+    out.print(f"Library: {lifecycle.line()}", highlight=False)
     if result.requests is not None:
         from content_store.requests import describe_duration
 

@@ -16,13 +16,17 @@ REMINDER_CRON = "*/15 * * * *"
 def scheduled_jobs(services: Services) -> list[CronJob]:
     settings = services.settings
     jobs: list[CronJob] = []
-    content_dir = settings.content_dir
-    if settings.reindex_cron and content_dir is not None:
+    content_dir = list(settings.sources)
+    if settings.reindex_cron and content_dir:
 
         def nightly_reindex() -> None:
             try:
                 report = reindex(services, content_dir, started_by="cron", trigger="cron")
                 log.info("scheduled reindex: %s", report.summary())
+                for reason in report.blocked:
+                    log.warning("scheduled reindex stopped: %s", reason)
+                for source in report.failed_sources:
+                    log.warning("source %s failed, kept as it was: %s", source.key, source.error)
             except ReindexBusy as busy:
                 log.info("scheduled reindex skipped: %s", busy)
 

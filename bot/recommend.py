@@ -116,6 +116,7 @@ def recommend(services: Services, question: Question) -> Answer:
             url=searcher.assets[r.asset_id].url,
             type=searcher.assets[r.asset_id].type,
             stages=searcher.assets[r.asset_id].stages,
+            internal=searcher.assets[r.asset_id].internal,
             score=r.score,
             reason=r.reason,
             rank=rank,

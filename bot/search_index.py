@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -95,10 +96,10 @@ def _load(
         if {model_of(r) for r in records} - {embedder.model_id}:
             raise ModelMismatch(records, embedder.model_id)
         version = current_index_version(session)
-        assets = _read_assets(session, previous)
+        assets, redirects = _read_assets(session, previous)
         cache = cache_dir(index_dir, version, embedder.model_id, languages)
         cached = _load_cache(cache) if version is not None else None
-        chunks = _read_chunks(session, assets, previous)
+        chunks = _read_chunks(session, assets, previous, redirects)
         if cached is not None and len(cached[0]) == len(chunks):
             return HybridSearcher(
                 embedder=embedder,
@@ -143,10 +144,23 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _read_assets(session: Session, previous: HybridSearcher | None) -> dict[str, AssetMeta]:
+def _read_assets(
+    session: Session, previous: HybridSearcher | None
+) -> tuple[dict[str, AssetMeta], dict[str, str]]:
+    """The assets a rep may be handed, and where a superseded asset's chunks now point.
+
+    Drafts, archived and expired assets are left out, so no answer can name them; an asset
+    superseded by a servable one hands its chunks to its successor.
+    """
     held = previous.assets if previous is not None else {}
+    today = date.today()
     assets: dict[str, AssetMeta] = {}
+    successors: dict[str, str] = {}
     for item in iter_active_items(session):
+        if item.superseded_by:
+            successors[item.id] = item.superseded_by
+        if not item.servable(today):
+            continue
         asset = AssetMeta(
             id=item.id,
             title=item.title,
@@ -155,24 +169,46 @@ def _read_assets(session: Session, previous: HybridSearcher | None) -> dict[str,
             stages=tuple(Stage(s) for s in item.stages),
             tags=tuple(item.tags),
             competitors=tuple(item.competitors),
+            internal=item.internal,
+            expires=item.expires,
         )
         same = held.get(asset.id)
         assets[asset.id] = same if same == asset else asset
-    return assets
+    redirects: dict[str, str] = {}
+    for old in successors:
+        target = _final_successor(old, successors)
+        if target is not None and target in assets:
+            redirects[old] = target
+            assets.pop(old, None)
+    return assets, redirects
+
+
+def _final_successor(item_id: str, successors: dict[str, str]) -> str | None:
+    seen = {item_id}
+    current = successors.get(item_id)
+    while current is not None and current in successors and current not in seen:
+        seen.add(current)
+        current = successors[current]
+    return None if current in seen else current
 
 
 def _read_chunks(
-    session: Session, assets: dict[str, AssetMeta], previous: HybridSearcher | None
+    session: Session,
+    assets: dict[str, AssetMeta],
+    previous: HybridSearcher | None,
+    redirects: dict[str, str] | None = None,
 ) -> list[ChunkRecord]:
+    redirects = redirects or {}
     chunks: list[ChunkRecord] = []
     for c in iter_active_chunks(session, with_vectors=False):
         # One string per asset id and per unchanged text, shared with what is already held.
-        asset = assets.get(c.item_id)
+        item_id = redirects.get(c.item_id, c.item_id)
+        asset = assets.get(item_id)
         held = previous.chunk_text(c.id) if previous is not None else None
         chunks.append(
             ChunkRecord(
                 id=c.id,
-                asset_id=asset.id if asset is not None else c.item_id,
+                asset_id=asset.id if asset is not None else item_id,
                 text=held if held == c.text else c.text,
             )
         )

@@ -30,6 +30,11 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = ""  # torch | onnx | onnx-int8; blank: the default for the model
     content_dir: Path | None = None
+    # Folder paths, http(s) site URLs and gdrive:FOLDER_IDs that /reindex and cron read.
+    content_sources: tuple[str, ...] = ()
+    crawl_max_pages: int = 500  # pages read from one website per run
+    gdrive_credentials: Path | None = None  # a service account's JSON key file
+    gdrive_api_url: str | None = None  # another Drive API endpoint (tests use a fake)
     # Languages lexical search detects and stems (ISO 639-1 codes), e.g. ("en", "nl").
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     top_k: int = 5
@@ -88,6 +93,14 @@ class Settings:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
 
     @property
+    def sources(self) -> tuple[str, ...]:
+        """Every configured source: FUNNELBOT_CONTENT_SOURCES, then FUNNELBOT_CONTENT_DIR."""
+        specs = list(self.content_sources)
+        if self.content_dir is not None and str(self.content_dir) not in specs:
+            specs.append(str(self.content_dir))
+        return tuple(specs)
+
+    @property
     def index_dir(self) -> Path:
         return self.home / "index"
 
@@ -121,6 +134,10 @@ class Settings:
             embedding_model=text("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL,
             embedding_backend=(text("FUNNELBOT_EMBEDDING_BACKEND") or "").lower(),
             content_dir=Path(content_dir) if content_dir else None,
+            content_sources=_sources(env.get("FUNNELBOT_CONTENT_SOURCES")),
+            crawl_max_pages=_int(env, "FUNNELBOT_CRAWL_MAX_PAGES", 500, low=1, high=100_000),
+            gdrive_credentials=_path(text("FUNNELBOT_GDRIVE_CREDENTIALS")),
+            gdrive_api_url=text("FUNNELBOT_GDRIVE_API_URL"),
             languages=tuple(re.split(r"[\s,]+", text("FUNNELBOT_LANGUAGES") or ""))
             if text("FUNNELBOT_LANGUAGES")
             else DEFAULT_LANGUAGES,
@@ -167,6 +184,21 @@ class Settings:
                 raise SettingsError("SLACK_SIGNING_SECRET is malformed: expected a hex string")
         if self.slack_api_url and not re.match(r"https?://", self.slack_api_url):
             raise SettingsError("SLACK_API_URL is malformed: expected an http(s):// URL")
+
+
+def _sources(raw: str | None) -> tuple[str, ...]:
+    specs = [part.strip() for part in re.split(r"[,\n]", raw or "")]
+    for spec in specs:
+        if spec.startswith("gdrive:") and not re.fullmatch(r"gdrive:[A-Za-z0-9_-]+", spec):
+            raise SettingsError(
+                f"FUNNELBOT_CONTENT_SOURCES: {spec!r} is not a Drive folder; "
+                "write gdrive:FOLDER_ID (the id from the folder's link)"
+            )
+    return tuple(dict.fromkeys(s for s in specs if s))
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw).expanduser() if raw else None
 
 
 def _ids(raw: str | None) -> frozenset[str]:

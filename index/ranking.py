@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from content_store.stage import Stage
@@ -37,6 +38,8 @@ class AssetMeta:
     stages: tuple[Stage, ...]
     tags: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
+    internal: bool = False  # for reps only: the answer says "internal, don't forward"
+    expires: date | None = None  # not recommended after this day
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 import numpy as np
@@ -74,6 +75,14 @@ class HybridSearcher:
         self._tokens_of: dict[int, frozenset[str]] = {}
         self.vocabulary = vocabulary or Vocabulary.from_library(self.assets.values())
         self.stage_model = stage_model
+        self._expiring = [a for a in self.assets.values() if a.expires is not None]
+
+    def _unexpired(self) -> Mapping[str, AssetMeta]:
+        # An asset can expire while this version serves: it leaves answers that day.
+        today = date.today()
+        if not any(a.expires is not None and a.expires < today for a in self._expiring):
+            return self.assets
+        return {i: a for i, a in self.assets.items() if a.expires is None or a.expires >= today}
 
     def __len__(self) -> int:
         return len(self.assets)
@@ -185,7 +194,7 @@ class HybridSearcher:
             return []
         return rank_assets(
             candidates,
-            self.assets,
+            self._unexpired(),
             query,
             k=k,
             chunk_text=self._chunk_texts.get,

@@ -121,13 +121,28 @@ def sample_template(
     yield SampleTemplate(home=home, rows=rows)
 
 
-def start_ingested(settings: Settings, embedder: Embedder, template: SampleTemplate) -> Services:
-    """Services over a database holding the sample library, as `funnelbot ingest` leaves it."""
+def start_ingested(
+    settings: Settings,
+    embedder: Embedder,
+    template: SampleTemplate,
+    library: Path | None = None,
+) -> Services:
+    """Services over a database holding the sample library, as `funnelbot ingest` leaves it.
+
+    The items belong to `library` (by default the `library` fixture's folder, beside the home),
+    as if that copy had been ingested: a later ingest of it removes only what vanished from it.
+    """
+    source = str((library or settings.home.parent / "content").resolve())
     services = Services(settings, embedder=embedder)  # creates the schema
     with services.engine.begin() as connection:
         for table in Base.metadata.sorted_tables:
-            if template.rows[table.name]:
-                connection.execute(table.insert(), template.rows[table.name])
+            rows = template.rows[table.name]
+            if table.name == "content_items":
+                rows = [{**row, "source_key": source} for row in rows]
+            elif table.name == "content_sources":
+                rows = [{**row, "key": source} for row in rows]
+            if rows:
+                connection.execute(table.insert(), rows)
         if connection.dialect.name == "postgresql":
             # Rows came with their ids: move each id sequence past them.
             for table in Base.metadata.sorted_tables:

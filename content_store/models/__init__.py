@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, split by concept."""
 
 from content_store.models.base import Base
-from content_store.models.content import Chunk, ContentItem
+from content_store.models.content import Chunk, ContentItem, ContentSource
 from content_store.models.index_run import IndexRun, IndexRunStatus
 from content_store.models.lease import Lease
 from content_store.models.marketing import (
@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "Chunk",
     "ContentItem",
+    "ContentSource",
     "Feedback",
     "FeedbackKind",
     "IndexRun",

@@ -12,6 +12,7 @@ from bot.slack.mrkdwn import escape, link, truncate
 QUESTION_CHARS = 500
 TITLE_CHARS = 1000
 REASON_CHARS = 300
+INTERNAL_LABEL = "internal, don't forward"
 WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
 WEAK_MATCH_ASK = "Nothing strong for this. *Ask marketing* and a marketer will find or make it."
 VAGUE_TEXT = (
@@ -71,9 +72,10 @@ def answer_blocks(
         ask = _button(":raising_hand: Ask marketing", ids.ASK_MARKETING, rec, primary=answer.weak)
         buttons.insert(0 if answer.weak else len(buttons), ask)
     if shareable and answer.items:
-        buttons.append(
-            _button("Share in channel", ids.SHARE, str(answer.recommendation_id), primary=True)
-        )
+        label = "Share in channel"
+        if any(item.internal for item in answer.items):
+            label += " (has internal items)"
+        buttons.append(_button(label, ids.SHARE, str(answer.recommendation_id), primary=True))
     if buttons:
         blocks.append({"type": "actions", "block_id": "feedback", "elements": buttons})
     if native_feedback:
@@ -132,10 +134,13 @@ def _item_section(recommendation_id: int, item: AnswerItem) -> dict[str, Any]:
         f"_{escape(item.type.replace('-', ' '))} · {stages}_ — "
         f"{escape(truncate(item.reason, REASON_CHARS))}"
     )
+    if item.internal:
+        text += f"\n:lock: *{INTERNAL_LABEL}*"
     section = _section(text)
     section["block_id"] = f"asset-{item.rank}"
     value = json.dumps({"r": recommendation_id, "a": item.asset_id})
-    section["accessory"] = _button("Sent it", ids.SENT, value)
+    sent = "Sent it (internal!)" if item.internal else "Sent it"
+    section["accessory"] = _button(sent, ids.SENT, value)
     return section
 
 

@@ -125,6 +125,7 @@ def dashboard_blocks(d: Dashboard) -> list[Block]:
     for gap in d.gaps or ():
         blocks += gap_blocks(gap)
     blocks += [divider(), stage_fields(d.stages)]
+    blocks.append(context(f":card_file_box: Library: {d.lifecycle.line()}"))
     if d.past_review:
         blocks.append(
             list_section(

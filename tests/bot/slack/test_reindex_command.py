@@ -236,6 +236,11 @@ def test_reindex_of_a_mostly_dutch_library_ends_with_the_multilingual_hint(
     for file in [p for p in library.iterdir() if p.is_file()]:
         file.unlink()
     write_library(library / "bilingual")
+    # Replacing the whole library is a mass removal, which a reindex refuses: drop the old
+    # content deliberately first, as a team would with `funnelbot sources remove`.
+    from bot.sources import remove_source
+
+    remove_source(slack_bot.services, str(library))
 
     command(slack_bot)
 
