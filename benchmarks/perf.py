@@ -45,11 +45,11 @@ from bot.ingest import ingest
 from bot.recommend import Question, recommend
 from bot.search_index import cache_dir
 from bot.services import Services
-from bot.settings import EMBEDDING_BACKENDS, Settings
+from bot.settings import Settings
 from content_store.library import iter_active_chunks
 from content_store.loaders import load_library
 from index.chunking import chunk_text
-from index.embedder import Embedder
+from index.embedder import DEFAULT_MODEL, KNOWN_MODELS, Embedder
 from index.metrics import ndcg_at_k
 from index.search import CANDIDATES
 from index.vectors import VectorIndex
@@ -87,13 +87,15 @@ def measure_backend(
     )
     ingest(services, EXAMPLES / "content", trigger="bench")
     report = evaluate(services, read_questions(EXAMPLES / "questions.jsonl"))
+    systems = report.slices["all"].to_json()["systems"]
+    assert isinstance(systems, dict)
     services.close()
     return {
         "load_s": load_s,
         "forward_ms": summary(forward),
         "texts_per_s": texts_s,
-        "ndcg@5": report.modes["hybrid"]["ndcg@5"],
-        "dense_ndcg@5": report.modes["dense"]["ndcg@5"],
+        "ndcg@5": systems["funnelbot"]["ndcg@5"],
+        "dense_ndcg@5": systems["dense"]["ndcg@5"],
         "eval_home": str(eval_home),
     }
 
@@ -106,7 +108,9 @@ def peer_quality(eval_home: Path, backend: str) -> tuple[dict[str, float], list[
     services.close()
     texts = [c.text for c in stored]
     assets = [c.item_id for c in stored]
-    labelled = read_questions(EXAMPLES / "questions.jsonl")
+    labelled = [
+        q for q in read_questions(EXAMPLES / "questions.jsonl") if q.answerable and not q.vague
+    ]
     scores = {}
     peers: list[Any] = [VectorStorePeer(texts, assets), Bm25Peer(texts, assets)]
     for peer in peers:
@@ -213,7 +217,12 @@ def measure_size(
     services = Services(Settings(home=home, embedding_backend=backend), embedder=embedder)
     services.warm_up()
     searcher = services.searcher()
-    index_files = cache_dir(services.settings.index_dir, searcher.version, embedder.name)
+    index_files = cache_dir(
+        services.settings.index_dir,
+        searcher.version,
+        embedder.model_id,
+        services.settings.languages,
+    )
     index_bytes = sum(p.stat().st_size for p in index_files.rglob("*") if p.is_file())
 
     for q in asked[:20]:  # warm-up: caches, allocator, first-call costs
@@ -445,7 +454,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="library sizes, comma-separated")
     parser.add_argument("--full", action="store_true", help="add 100,000 assets")
     parser.add_argument("--questions", type=int, default=200)
-    parser.add_argument("--backend", choices=EMBEDDING_BACKENDS, help="default: the bot's")
+    parser.add_argument(
+        "--backend", choices=KNOWN_MODELS[DEFAULT_MODEL].backends, help="default: the bot's"
+    )
     parser.add_argument("--no-peers", action="store_true", help="skip LangChain and bm25s")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/perf.json"))
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -466,7 +477,7 @@ def main() -> None:
         models = work / "home-models"
         embedders = {
             b: Embedder(backend=b, models_dir=models if b != "torch" else None)
-            for b in EMBEDDING_BACKENDS
+            for b in KNOWN_MODELS[DEFAULT_MODEL].backends
         }
         backends = {}
         for name, embedder in embedders.items():

@@ -8,6 +8,10 @@ from typing import Any
 
 from content_store.stage import Stage
 
+# Below this confidence an inferred stage is said as "probably …" (chosen on the development set:
+# inferred stages under it were right less often than not).
+UNSURE_BELOW = 0.6
+
 
 class StageSource(StrEnum):
     STATED = "stated"  # the rep said it: --stage, or "they're in consideration"
@@ -27,7 +31,7 @@ class StageDecision:
 
     @property
     def uncertain(self) -> bool:
-        return self.source is StageSource.INFERRED and self.confidence < 0.6
+        return self.source is StageSource.INFERRED and self.confidence < UNSURE_BELOW
 
     def explain(self) -> str:
         """One line a rep can read: which stage, and why we think so."""
@@ -44,10 +48,10 @@ class StageDecision:
         if self.source is StageSource.PROSPECT:
             who = f" for {self.cue}" if self.cue else ""
             return f"{self.stage} stage, stored{who}"
-        cue = f" from “{self.cue}”" if self.cue else ""
+        cue = f" from “{self.cue}”" if self.cue else " from the question and the closest assets"
         if self.uncertain:
-            return f"probably {self.stage} stage (inferred{cue}, low confidence)"
-        return f"{self.stage} stage (inferred{cue})"
+            return f"probably {self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
+        return f"{self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,10 @@ class AnswerItem:
     score: float
     reason: str
     rank: int  # 1-based
+    internal: bool = False  # for reps only: "internal, don't forward"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.asset_id,
             "title": self.title,
             "url": self.url,
@@ -71,6 +76,9 @@ class AnswerItem:
             "score": round(self.score, 4),
             "reason": self.reason,
         }
+        if self.internal:
+            out["internal"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class Answer:
     weak: bool  # the best match is poor: say so instead of dressing it up
     latency_ms: float
     crm: CrmRef | None = None  # set when the stage came from the CRM
+    vague: bool = False  # too little to search on: the surface asks the rep for more
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -114,6 +123,7 @@ class Answer:
             "stage_confidence": round(self.stage.confidence, 2),
             **({"stage_note": self.stage.note} if self.stage.note else {}),
             "weak_match": self.weak,
+            "vague": self.vague,
             "items": [item.to_json() for item in self.items],
             "latency_ms": round(self.latency_ms, 1),
         }

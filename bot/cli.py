@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,28 +16,116 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot import cli_sources
 from bot.answer import Answer
 from bot.cli_crm import crm_app
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from bot.evaluate import EvalReport, LabelledQuestion
+    from bot.ingest import IngestProgress
     from bot.services import Services
 
 app = typer.Typer(
     help="funnelbot: the right marketing content for the buyer's stage.",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
 )
 prospect_app = typer.Typer(help="Store and show a prospect's buyer-journey stage.")
 app.add_typer(prospect_app, name="prospect")
 app.add_typer(crm_app, name="crm")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+cli_sources.register(app)
+
+
+def _console(*, stderr: bool = False) -> Console:
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        # Piped or redirected: no screen to fit, so lines and table cells are never wrapped.
+        console.width = PIPED_WIDTH
+    return console
+
+
+PIPED_WIDTH = 10_000
+GAP_LIMIT = 20  # gap groups `stats` lists
+out = _console()
+err = _console(stderr=True)
+# Libraries whose log lines mean nothing to a funnelbot user (Alembic's "Context impl", pypdf's
+# object-stream warnings, slack_sdk's "Failed to send" that our own error line already says):
+# demoted to DEBUG. Bolt's below ERROR too (its token notes); its errors stay errors.
+LIBRARY_LOGGERS = ("alembic", "pypdf", "slack_sdk", "faiss", "py.warnings")
+BOLT_LOGGERS = ("slack_bolt", "bot.slack.bolt")
+
+
+class _DemoteLibraryNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(LIBRARY_LOGGERS) or (
+            record.name.startswith(BOLT_LOGGERS) and record.levelno < logging.ERROR
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return record.levelno >= (logging.getLogger().level or logging.WARNING)
+
+
+def configure_logging(level: int = logging.WARNING) -> None:
+    """One stderr handler; FUNNELBOT_LOG_LEVEL=DEBUG shows the libraries' own lines too."""
+    name = os.environ.get("FUNNELBOT_LOG_LEVEL", "").strip().upper()
+    chosen = logging.getLevelNamesMapping().get(name, level) if name else level
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_DemoteLibraryNoise())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(chosen)
+    logging.captureWarnings(True)  # a library's Python warnings become demoted log records
+    for name in LIBRARY_LOGGERS + BOLT_LOGGERS:
+        # Their own levels must not drop a record before the filter can demote it.
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    """The console script: one error style (`error: …` on stderr; 2 bad input, 1 failure)."""
+    from typer._click.exceptions import Abort, ClickException, UsageError
+
+    configure_logging()
+    try:
+        code = app(standalone_mode=False, prog_name="funnelbot")
+    except UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            raise SystemExit(2) from None  # the help was printed already
+        where = error.ctx.command_path if error.ctx is not None else "funnelbot"
+        _fail(f"{error.format_message()} (see `{where} --help`)")
+        raise SystemExit(2) from None
+    except ClickException as error:
+        _fail(error.format_message(), error.exit_code)
+        raise SystemExit(error.exit_code) from None
+    except Abort:
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"funnelbot {version('funnelbot')}", highlight=False)
+        except PackageNotFoundError:
+            out.print("funnelbot (not installed)", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """funnelbot: the right marketing content for the buyer's stage."""
 
 
 def _settings() -> Settings:
@@ -46,10 +137,13 @@ def _settings() -> Settings:
 
 def _services() -> Services:
     # Imported here so `funnelbot --help` does not load torch.
-    from bot.services import Services
     from bot.spool import flush_spool
+    from bot.startup import StartupError, open_services
 
-    services = Services(_settings())
+    try:
+        services = open_services(_settings())
+    except StartupError as error:
+        raise _fail(str(error)) from None
     # Answers an earlier run spooled while the database was away go into the log now.
     flush_spool(services)
     return services
@@ -62,33 +156,109 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @app.command()
 def ingest(
-    directory: Annotated[Path, typer.Argument(help="The content library folder.")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Content sources: a folder, an http(s) site, gdrive:FOLDER_ID."),
+    ],
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals", help="Go ahead when over 10% of a source's assets would go."
+        ),
+    ] = False,
+    max_pages: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Pages to read from a website.")
+    ] = None,
 ) -> None:
-    """Read a content library and index what is new or changed."""
-    _index_library(directory, strict=strict, dry_run=dry_run)
+    """Read content sources and index what is new or changed."""
+    for spec in sources:
+        if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
+            raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
+    _index_library(
+        sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals, max_pages=max_pages
+    )
 
 
 @app.command("reindex")
 def reindex_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any file had a problem.")] = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals", help="Go ahead when over 10% of a source's assets would go."
+        ),
+    ] = False,
 ) -> None:
-    """Refresh the index from FUNNELBOT_CONTENT_DIR (for cron); one run at a time."""
-    directory = _settings().content_dir
-    if directory is None:
-        raise _fail("FUNNELBOT_CONTENT_DIR is not set: name the content library folder")
-    _index_library(directory, strict=strict, dry_run=dry_run)
+    """Re-read every configured source (for cron); one run at a time."""
+    sources = list(_settings().sources)
+    if not sources:
+        raise _fail(
+            "neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set: "
+            "name the content library folder, site or Drive folder"
+        )
+    _index_library(sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals)
 
 
-def _index_library(directory: Path, *, strict: bool, dry_run: bool) -> None:
-    from bot.ingest import IngestProgress
+def _index_library(
+    sources: list[str],
+    *,
+    strict: bool,
+    dry_run: bool,
+    allow_removals: bool = False,
+    max_pages: int | None = None,
+) -> None:
+    from dataclasses import replace
+
+    from bot.ingest import source_options
     from bot.reindex import ReindexBusy, reindex
 
-    if not directory.is_dir():
-        raise _fail(f"{directory} is not a folder")
     services = _services()
+    options = source_options(services.settings)
+    if max_pages is not None:
+        options = replace(options, max_pages=max_pages)
+    with _ingest_progress() as progress:
+        try:
+            report = reindex(
+                services,
+                sources,
+                started_by="cli",
+                trigger="cli",
+                dry_run=dry_run,
+                progress=progress,
+                allow_removals=allow_removals,
+                options=options,
+            )
+        except ReindexBusy as busy:
+            raise _fail(f"not started: {busy}", 1) from None
+    from bot.cli_sources import print_report_notes
+
+    out.print(report.summary(), highlight=False)
+    print_report_notes(report, err)
+    for notice in report.notices:
+        out.print(notice, highlight=False, markup=False, soft_wrap=True)  # one line, however wide
+    if report.blocked and not dry_run:
+        raise typer.Exit(1)
+    if report.problems or report.failed_sources:
+        if report.problems:
+            err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
+        if strict:
+            raise typer.Exit(1)
+
+
+@contextmanager
+def _ingest_progress() -> Iterator[IngestProgress]:
+    """Rich bars on a terminal; elsewhere (cron, CI, a pipe) a plain line per step."""
+    from bot.ingest import IngestProgress
+
+    if not err.is_terminal:
+        err.print("reading files", highlight=False)
+        yield IngestProgress(
+            on_embed_start=lambda total: err.print(f"embedding {total} chunks", highlight=False)
+        )
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -99,45 +269,24 @@ def _index_library(directory: Path, *, strict: bool, dry_run: bool) -> None:
     ) as bar:
         reading = bar.add_task("reading files", total=None)
         embedding = bar.add_task("embedding chunks", total=None, visible=False)
-        progress = IngestProgress(
+        yield IngestProgress(
             on_file=lambda _p: bar.advance(reading),
             on_embed_start=lambda total: bar.update(embedding, total=total, visible=True),
             on_embedded=lambda done: bar.update(embedding, completed=done),
         )
-        try:
-            report = reindex(
-                services,
-                directory,
-                started_by="cli",
-                trigger="cli",
-                dry_run=dry_run,
-                progress=progress,
-            )
-        except ReindexBusy as busy:
-            raise _fail(f"not started: {busy}", 1) from None
-    out.print(report.summary(), highlight=False)
-    for problem in report.problems:
-        err.print(f"[yellow]warning:[/yellow] {problem.path}: {problem.reason}", highlight=False)
-    if report.missing_stage:
-        err.print(f"[yellow]note:[/yellow] no stage: {', '.join(report.missing_stage)}")
-    if report.past_review:
-        err.print(f"[yellow]note:[/yellow] past review_by: {', '.join(report.past_review)}")
-    if report.problems:
-        err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
-        if strict:
-            raise typer.Exit(1)
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or - to read one per line.")],
     prospect: Annotated[str | None, typer.Option(help="The prospect it is about.")] = None,
-    stage: Annotated[str | None, typer.Option(help="awareness, consideration or decision")] = None,
-    k: Annotated[int, typer.Option("-k", min=1, max=10, help="How many assets.")] = 5,
+    stage: Annotated[str | None, typer.Option(help="awareness, consideration or decision.")] = None,
+    k: Annotated[int, typer.Option("-k", metavar="N", min=1, max=10, help="How many assets.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per answer.")] = False,
 ) -> None:
     """Ask for content, as a rep would in Slack."""
     from bot.recommend import Question, QuestionError, recommend
+    from bot.status import NOTHING_INGESTED, active_items
     from content_store.stage import parse_stage
 
     try:
@@ -145,6 +294,9 @@ def ask(
     except ValueError as error:
         raise _fail(f"--stage: {error}") from None
     services = _services()
+    if not active_items(services.sessions):
+        # Not a content gap: there is no content. Nothing is logged.
+        raise _fail(NOTHING_INGESTED.format(home=services.settings.home))
     questions = sys.stdin if question == "-" else [question]
     answered = 0
     for line in questions:
@@ -170,11 +322,20 @@ def ask(
 
 def _print_answer(answer: Answer) -> None:
     out.print(f"[bold]{answer.question}[/bold]", highlight=False)
+    if answer.vague:
+        out.print(
+            "[yellow]Too little to search on: name the topic or what the prospect needs, or "
+            "give --stage.[/yellow] Closest picks for now:",
+            highlight=False,
+        )
     out.print(f"Stage: {answer.stage.explain()}", highlight=False)
     if answer.weak:
         out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")
     for item in answer.items:
-        out.print(f"{item.rank}. [bold]{item.title}[/bold] ({item.type})", highlight=False)
+        internal = " [yellow]internal, don't forward[/yellow]" if item.internal else ""
+        out.print(
+            f"{item.rank}. [bold]{item.title}[/bold] ({item.type}){internal}", highlight=False
+        )
         if item.url:
             out.print(f"   {item.url}", highlight=False)
         out.print(f"   {item.reason}", highlight=False)
@@ -227,10 +388,12 @@ def prospect_show(name: Annotated[str, typer.Argument(help="The prospect's name.
 
 @app.command("log")
 def show_log(
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[
+        int, typer.Option(metavar="N", min=1, max=10_000, help="How many to show.")
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list, for machines.")] = False,
 ) -> None:
-    """Recent recommendations, newest first, with their items and feedback."""
+    """Recent answers, newest first, with their items and feedback."""
     from bot.log_view import recommendation_to_json
     from content_store.log import recent_recommendations
 
@@ -258,16 +421,19 @@ def show_log(
 
 @app.command()
 def stats(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="The full per-asset table as CSV.")] = False,
     days: Annotated[
-        int | None, typer.Option(min=1, max=3650, help="Only the last DAYS days.")
+        int | None, typer.Option(metavar="DAYS", min=1, max=3650, help="Only the last DAYS days.")
     ] = None,
 ) -> None:
-    """Most surfaced assets, assets never surfaced, content gaps, and coverage by stage."""
+    """Most and never surfaced assets, content gaps, coverage by stage.
+
+    The content gaps are grouped the way the weekly digest groups them."""
     from dataclasses import asdict
     from datetime import UTC, datetime, timedelta
 
+    from bot.gaps import content_gaps
     from content_store.stats import usage_stats
 
     services = _services()
@@ -277,12 +443,28 @@ def stats(
         sys.stdout.write(asset_csv(asset_table(services, days=days)))
         return
     since = None if days is None else datetime.now(UTC) - timedelta(days=days)
+    from content_store.lifecycle import lifecycle_counts
+
     with services.sessions() as session:
         result = usage_stats(session, since=since)
+        lifecycle = lifecycle_counts(session, today=datetime.now(UTC).date())
+    # The same grouping the weekly digest and the marketing Home use, not the raw log rows.
+    gaps = content_gaps(services, since=since, limit=GAP_LIMIT) or []
     if as_json:
-        print(json.dumps(asdict(result), default=str, ensure_ascii=False, indent=2))
+        data = asdict(result) | {"gaps": [asdict(g) for g in gaps], "lifecycle": asdict(lifecycle)}
+        print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
     out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
+    out.print(f"Library: {lifecycle.line()}", highlight=False)
+    if result.requests is not None:
+        from content_store.requests import describe_duration
+
+        r = result.requests
+        out.print(
+            f"{r.opened} requests to marketing ({r.done} done, {r.open_now} open now); median "
+            f"first response {describe_duration(r.median_first_response)}, done "
+            f"{describe_duration(r.median_done)}"
+        )
     table = Table(
         "asset", "type", "surfaced", "useful", "not useful", "sent", title="Most surfaced"
     )
@@ -294,9 +476,11 @@ def stats(
     out.print(f"Never surfaced ({len(result.never_surfaced)}):")
     for item_id, title in result.never_surfaced:
         out.print(f"  {item_id}: {title}", highlight=False, markup=False)
-    out.print("Content gaps (weak matches):")
-    for gap in result.gaps:
-        out.print(f"  [{gap.stage or '?'}] {gap.question} ({gap.top_score:.2f})", markup=False)
+    out.print("Content gaps, grouped (weak matches, 👎 topic missing):")
+    for gap in gaps:
+        out.print(f"  - {gap.describe()}", highlight=False, markup=False)
+    if not gaps:
+        out.print("  none")
     coverage = Table("stage", "assets", "questions", title="By stage")
     for s in result.stages:
         coverage.add_row(s.stage, str(s.assets), str(s.questions))
@@ -309,7 +493,9 @@ def digest(
         bool, typer.Option("--post", help="Post it to FUNNELBOT_MARKETING_CHANNEL.")
     ] = False,
 ) -> None:
-    """The weekly digest: top gaps, most used, never surfaced, mostly 👎, past review_by."""
+    """The weekly digest for marketing: gaps, most used, unused, 👎.
+
+    Top content gaps, most used, never surfaced, mostly 👎, past review_by."""
     from bot.digest import digest_text, weekly_digest
 
     settings = _settings()
@@ -336,26 +522,104 @@ def digest(
 
 @app.command("eval")
 def run_eval(
-    questions: Annotated[Path, typer.Argument(help="A JSONL file of labelled questions.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[LIBRARY] QUESTIONS: a JSONL file of labelled questions, after the content "
+            "library to evaluate on (ingested into a temporary home; without it, the current one)."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
-    """Retrieval quality (nDCG@5, recall@5, MRR, stage accuracy) vs BM25 and dense."""
-    from bot.evaluate import evaluate, read_questions
+    """Retrieval quality on labelled questions, vs plain baselines.
 
+    Ranking (nDCG@5, recall@5, MRR@5), stage accuracy and calibration, and the weak-match
+    flag, for funnelbot and plain baselines, overall and per language."""
+    from bot.evaluate import read_questions
+
+    if len(paths) not in (1, 2):
+        raise _fail("give the questions file, or a library folder and the questions file")
+    library, questions = (None, paths[0]) if len(paths) == 1 else (paths[0], paths[1])
+    if library is not None and not library.is_dir():
+        raise _fail(f"{library} is not a folder: name the content library to evaluate on")
     try:
         labelled = read_questions(questions)
     except (OSError, ValueError) as error:
         raise _fail(str(error)) from None
-    report = evaluate(_services(), labelled)
+    report = _evaluate_on(library, labelled)
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
         return
-    table = Table("ranking", "nDCG@5", "recall@5", "MRR", title=f"{report.questions} questions")
-    names = {"hybrid": "hybrid + stage", "lexical": "BM25 only", "dense": "dense only"}
-    for mode, m in report.modes.items():
-        table.add_row(names[mode], f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr']:.3f}")
-    out.print(table)
-    out.print(f"stage accuracy (inferred from the question): {report.stage_accuracy:.1%}")
+    _print_eval(report)
+
+
+def _evaluate_on(library: Path | None, labelled: list[LabelledQuestion]) -> EvalReport:
+    from bot.evaluate import evaluate
+
+    if library is None:
+        return evaluate(_services(), labelled)
+    import tempfile
+    from dataclasses import replace
+
+    from bot.ingest import ingest
+    from bot.services import Services
+
+    settings = _settings()
+    with tempfile.TemporaryDirectory(prefix="funnelbot-eval-") as home:
+        scratch = replace(settings, home=Path(home), database_url=f"sqlite:///{home}/eval.db")
+        services = Services(scratch)
+        try:
+            ingest(services, library, trigger="eval")
+            return evaluate(services, labelled)
+        finally:
+            services.close()
+
+
+def _print_eval(report: EvalReport) -> None:
+    from bot.evaluate import SYSTEMS
+
+    for name, piece in report.slices.items():
+        data = piece.to_json()
+        title = "all questions" if name == "all" else f"language: {name}"
+        table = Table(
+            "system",
+            "nDCG@5",
+            "recall@5",
+            "MRR@5",
+            title=f"{title} ({data['questions_ranked']} ranked)",
+        )
+        for system, label in SYSTEMS.items():
+            m = data["systems"][system]  # type: ignore[index]
+            table.add_row(label, f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}")
+        out.print(table)
+        out.print(
+            f"stage accuracy: {data['stage_accuracy']:.1%} of {data['stage_questions']} "
+            f"(no stage counts as wrong); expected calibration error {data['ece']:.3f}",
+            highlight=False,
+        )
+        weak = data["weak_match"]
+        out.print(
+            f"weak-match flag: precision {weak['precision']:.2f}, recall {weak['recall']:.2f} "  # type: ignore[index]
+            f"({weak['flagged']} flagged, {weak['no_answer']} without a good asset, "  # type: ignore[index]
+            f"{weak['questions']} questions)",  # type: ignore[index]
+            highlight=False,
+        )
+        if name == "all":
+            bins = Table(
+                "confidence",
+                "questions",
+                "mean confidence",
+                "share right",
+                title="stage reliability",
+            )
+            for row in data["reliability"]:  # type: ignore[attr-defined]
+                bins.add_row(
+                    f"{row['low']:.1f}–{row['high']:.1f}",
+                    str(row["count"]),
+                    f"{row['confidence']:.2f}",
+                    f"{row['right']:.2f}",
+                )
+            out.print(bins)
     if report.unknown_ids:
         err.print(
             f"[yellow]warning:[/yellow] ids not in the index: {', '.join(report.unknown_ids)}"
@@ -363,28 +627,54 @@ def run_eval(
 
 
 @app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list, for machines.")] = False,
+) -> None:
+    """Home, database, model, index, last ingest, sources, Slack, CRM.
+
+    Each check says ok or what is wrong; exit 1 if any is not ok. Nothing is changed."""
+    from bot.status import status_checks
+
+    checks = status_checks(_settings())
+    if as_json:
+        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
+    else:
+        table = Table("check", "value", "status", box=None, pad_edge=False)
+        for c in checks:
+            table.add_row(c.name, c.value, "ok" if c.problem is None else f"[red]{c.problem}[/red]")
+        out.print(table, highlight=False)
+    if any(c.problem for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     http: Annotated[
         bool, typer.Option("--http", help="Serve HTTP instead of Socket Mode.")
     ] = False,
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 3000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port, in HTTP mode.")] = 3000,
     host: Annotated[str, typer.Option(help="Address to bind in HTTP mode.")] = "0.0.0.0",
-    threads: Annotated[int, typer.Option(min=1, max=64)] = 8,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="Concurrent requests, in HTTP mode.")
+    ] = 8,
 ) -> None:
-    """Run the Slack bot: Socket Mode (no public URL needed) or HTTP (POST /slack/events)."""
+    """Run the Slack bot, over Socket Mode or HTTP.
+
+    Socket Mode needs no public URL; HTTP serves POST /slack/events and GET /healthz."""
     from bot.slack.serve import serve_http, serve_socket_mode
 
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # probes CPU builds noisily
+    if logging.getLogger().level > logging.INFO:
+        logging.getLogger().setLevel(logging.INFO)
+    from bot.startup import StartupError
+
     settings = _settings()
     try:
-        settings.require_slack(socket_mode=not http)
-    except SettingsError as error:
+        if http:
+            serve_http(settings, host=host, port=port, threads=threads)
+        else:
+            serve_socket_mode(settings)
+    except (SettingsError, StartupError) as error:
         raise _fail(str(error)) from None
-    if http:
-        serve_http(settings, host=host, port=port, threads=threads)
-    else:
-        serve_socket_mode(settings)
 
 
 if __name__ == "__main__":

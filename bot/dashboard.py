@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.gaps import GapGroup, content_gaps
 from bot.services import Services
+from content_store.lifecycle import LifecycleCounts, lifecycle_counts
 from content_store.stats import (
     Activity,
     AssetRef,
@@ -44,6 +45,7 @@ class Dashboard:
     stages: list[StageCoverage]
     past_review: list[AssetRef]
     gap_limit: int = 5
+    lifecycle: LifecycleCounts = field(default_factory=LifecycleCounts)
 
     @property
     def surfaced(self) -> list[AssetUsage]:
@@ -79,6 +81,7 @@ def marketing_dashboard(
         active = active_asset_count(session)
         stages = stage_coverage(session, window=window)
         overdue = past_review(session, today=now.date())
+        lifecycle = lifecycle_counts(session, today=now.date())
     return Dashboard(
         days=days,
         since=since,
@@ -91,6 +94,7 @@ def marketing_dashboard(
         stages=stages,
         past_review=overdue,
         gap_limit=gaps,
+        lifecycle=lifecycle,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.dashboard import NEVER_SURFACED_DAYS, mostly_not_useful
 from bot.gaps import GapGroup, content_gaps
 from bot.services import Services
+from content_store.requests import RequestSummary, describe_duration, request_summary
 from content_store.stats import Activity, AssetRef, AssetUsage, activity, asset_usage
 from content_store.stats import never_surfaced as never_surfaced_since
 from content_store.stats import past_review as past_review_on
@@ -27,6 +28,7 @@ class Digest:
     never_surfaced: list[AssetRef]
     mostly_not_useful: list[AssetUsage]
     past_review: list[AssetRef]
+    requests: RequestSummary | None = None  # asks to marketing opened this week
 
 
 def weekly_digest(services: Services, *, now: datetime | None = None, top: int = TOP) -> Digest:
@@ -38,6 +40,7 @@ def weekly_digest(services: Services, *, now: datetime | None = None, top: int =
         rated = asset_usage(session, since=now - timedelta(days=RATING_DAYS))
         ignored = never_surfaced_since(session, since=now - timedelta(days=NEVER_SURFACED_DAYS))
         overdue = past_review_on(session, today=now.date())
+        requests = request_summary(session, since=week)
     return Digest(
         generated_at=now,
         week=summary,
@@ -46,6 +49,7 @@ def weekly_digest(services: Services, *, now: datetime | None = None, top: int =
         never_surfaced=ignored,
         mostly_not_useful=mostly_not_useful(rated),
         past_review=overdue,
+        requests=requests,
     )
 
 
@@ -55,8 +59,9 @@ def digest_text(digest: Digest, *, list_limit: int = 20) -> str:
     rate = "n/a" if w.useful_rate is None else f"{w.useful_rate:.0%}"
     lines = [
         f"funnelbot weekly digest, {digest.generated_at:%Y-%m-%d}",
-        f"Last {DIGEST_DAYS} days: {w.questions} questions from {w.reps} reps, "
+        f"Last {DIGEST_DAYS} days: {w.questions} questions {w.askers()}, "
         f"{w.rated} answers rated ({rate} useful), {w.sent} assets sent, {w.weak} weak matches.",
+        requests_line(digest.requests),
         "",
         f"Top content gaps (last {GAP_DAYS} days):",
     ]
@@ -88,6 +93,16 @@ def digest_text(digest: Digest, *, list_limit: int = 20) -> str:
         if len(items) > list_limit:
             lines.append(f"  … and {len(items) - list_limit} more")
     return "\n".join(lines)
+
+
+def requests_line(r: RequestSummary | None) -> str:
+    if r is None:
+        return "Requests to marketing: n/a"
+    return (
+        f"Requests to marketing: {r.opened} opened, {r.done} done, {r.open_now} open now; median "
+        f"time to first response {describe_duration(r.median_first_response)}, to done "
+        f"{describe_duration(r.median_done)}."
+    )
 
 
 def _rate(asset: AssetUsage) -> str:

@@ -10,7 +10,14 @@ from bot.services import Services
 from bot.spool import flush_before_click
 from content_store.db import transaction
 from content_store.log import get_recommendation, record_feedback
-from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
+from content_store.models import (
+    AnswerVote,
+    ContentItem,
+    Feedback,
+    FeedbackKind,
+    Recommendation,
+)
+from content_store.models.base import utcnow
 from content_store.text import clean_text
 
 REASONS = ("wrong_stage", "outdated", "not_relevant", "topic_missing", "other")
@@ -63,6 +70,59 @@ def give_feedback(
         if kind is FeedbackKind.SENT and asset_id is not None:
             queue_sent_note(session, services.settings, recommendation, asset_id, user=user)
         return RecordedFeedback(row.id, recommendation_id, kind, asset_id, title)
+
+
+@dataclass(frozen=True)
+class Vote:
+    recommendation_id: int
+    kind: FeedbackKind
+    changed: bool  # False: the same vote again, nothing recorded
+
+
+def vote(
+    services: Services,
+    recommendation_id: int,
+    kind: FeedbackKind,
+    *,
+    user: str,
+    channel: str | None = None,
+) -> Vote:
+    """A 👍/👎 from Slack's native feedback buttons: one current vote per person and answer.
+
+    The latest vote wins; its feedback row replaces the earlier one, so stats count a person once
+    however often they toggle, and marketing's thread hears only of a change.
+    """
+    if kind not in (FeedbackKind.USEFUL, FeedbackKind.NOT_USEFUL):
+        raise FeedbackError(f"{kind} is not a vote")
+    flush_before_click(services, recommendation_id)
+    with transaction(services.sessions) as session:
+        recommendation = get_recommendation(session, recommendation_id)
+        if recommendation is None:
+            raise FeedbackError(f"there is no answer #{recommendation_id}")
+        if not shown_to(recommendation, user=user, channel=channel):
+            raise FeedbackError(f"answer #{recommendation_id} was not shown to {user}")
+        current = session.get(AnswerVote, (recommendation.id, user), with_for_update=True)
+        if current is not None and current.vote == kind:
+            return Vote(recommendation.id, kind, changed=False)
+        if current is not None and current.feedback_id is not None:
+            earlier = session.get(Feedback, current.feedback_id)
+            if earlier is not None:
+                session.delete(earlier)
+        row = record_feedback(session, recommendation.id, kind, user=user)
+        if current is None:
+            session.add(
+                AnswerVote(
+                    recommendation_id=recommendation.id,
+                    user=user,
+                    vote=str(kind),
+                    feedback_id=row.id,
+                    updated_at=utcnow(),
+                )
+            )
+        else:
+            current.vote, current.feedback_id, current.updated_at = str(kind), row.id, utcnow()
+        queue_feedback_reply(session, services.settings, row)
+        return Vote(recommendation.id, kind, changed=True)
 
 
 def shown_to(recommendation: Recommendation, *, user: str | None, channel: str | None) -> bool:

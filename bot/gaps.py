@@ -18,13 +18,12 @@ from content_store.gaps import GapQuestion, gap_questions
 from content_store.models import ContentItem
 from index.embedder import Embedder
 from index.grouping import SAME_TOPIC, group_similar, most_central
-from index.ranking import INDUSTRY_WORDS, read_query
+from index.ranking import Vocabulary, read_query
 
 # Questions read from the log per grouping, and distinct wordings embedded: the newest gaps are
 # what marketing acts on, and the bound keeps a Home render fast on a huge log.
 MAX_GAP_QUESTIONS = 5000
 MAX_WORDINGS = 400
-INDUSTRIES = frozenset(INDUSTRY_WORDS.values())
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -36,25 +35,38 @@ class GapGroup:
     competitors: tuple[str, ...]
     industries: tuple[str, ...]
     questions: int  # times asked
-    reps: int  # distinct askers
+    reps: int  # distinct askers in Slack
     weak: int  # answers whose best match was weak
     said_missing: int  # 👎 "topic missing" or "not relevant"
     last_asked: datetime
     wordings: tuple[str, ...]  # other ways it was asked, most asked first
+    command_line: int = 0  # times asked with no Slack user (`funnelbot ask`)
+
+    def askers(self) -> str:
+        """'3 reps', 'the command line', or '3 reps and the command line'."""
+        people = [f"{self.reps} rep{'s' if self.reps != 1 else ''}"] if self.reps else []
+        if self.command_line:
+            people.append("the command line")
+        return " and ".join(people) or "0 reps"
 
     def describe(self) -> str:
-        """One plain line: what was asked, how often, by how many reps, at which stage."""
-        who = f"{self.reps} rep{'s' if self.reps != 1 else ''}"
+        """One plain line: what was asked, how often, by whom, at which stage."""
         times = f"{self.questions} time{'s' if self.questions != 1 else ''}"
         where = f" at {self.stage} stage" if self.stage else ""
         about = ", ".join(self.industries + self.competitors)
-        return f"{who} asked {times}{where}{f' ({about})' if about else ''}: “{self.label}”"
+        about = f" ({about})" if about else ""
+        who = (
+            f"{self.askers()} asked {times}"
+            if self.reps
+            else f"Asked {times} from the command line"
+        )
+        return f"{who}{where}{about}: “{self.label}”"
 
 
 def content_gaps(
     services: Services,
     *,
-    since: datetime,
+    since: datetime | None,
     until: datetime | None = None,
     limit: int = 10,
     max_wordings: int = MAX_WORDINGS,
@@ -70,11 +82,13 @@ def content_gaps(
         questions = gap_questions(session, since=since, until=until, limit=MAX_GAP_QUESTIONS)
         competitors = known_competitors(session.scalars(select(ContentItem.competitors)))
     embedder = services.embedder
+    vocabulary = services.searcher().vocabulary
     try:
         return group_gaps(
             questions,
             lambda texts: embed_cached(embedder, texts, embed=embed),
             competitors=competitors,
+            vocabulary=vocabulary,
             limit=limit,
             max_wordings=max_wordings,
         )
@@ -96,6 +110,7 @@ class _Wording:
     asks: int = 0
     weak: int = 0
     said: int = 0
+    command_line: int = 0
 
 
 def group_gaps(
@@ -103,6 +118,7 @@ def group_gaps(
     embed: Embed,
     *,
     competitors: Iterable[str] = (),
+    vocabulary: Vocabulary | None = None,
     limit: int = 10,
     max_wordings: int = MAX_WORDINGS,
     threshold: float = SAME_TOPIC,
@@ -112,7 +128,13 @@ def group_gaps(
     Identical wordings (ignoring case, spacing and end punctuation) are merged before embedding;
     the `max_wordings` most asked are embedded. Groups come most asked first.
     """
-    known = list(competitors)
+    vocabulary = vocabulary or Vocabulary()
+    known = sorted({*competitors, *vocabulary.competitors})
+    words = Vocabulary(
+        tags={t: p for t, p in vocabulary.tags.items() if t in vocabulary.industries},
+        industries=vocabulary.industries,
+        competitors=tuple(known),
+    )
     wordings: dict[tuple[str | None, str], _Wording] = {}  # by stage and normalised text
     askers: dict[tuple[str | None, str], set[str]] = {}
     for q in questions:
@@ -125,6 +147,7 @@ def group_gaps(
         w.asks += 1
         w.weak += int(q.weak)
         w.said += int(q.reason is not None)
+        w.command_line += int(q.asker is None)
         w.last = max(w.last, q.asked_at)
         if q.asker:
             askers[wording_key].add(q.asker)
@@ -133,13 +156,11 @@ def group_gaps(
         return []
     keys: dict[tuple[str | None, str], _Key] = {}
     for stage, normal in ranked:
-        context = read_query(
-            wordings[(stage, normal)].text, None, known_competitors=known, known_tags=INDUSTRIES
-        )
+        context = read_query(wordings[(stage, normal)].text, None, words)
         keys[(stage, normal)] = (
             stage,
             tuple(sorted(context.competitors)),
-            tuple(sorted(context.tags & INDUSTRIES)),
+            tuple(sorted(context.tags)),
         )
     vectors = embed([wordings[k].text for k in ranked])
     partitions: dict[_Key, list[int]] = {}
@@ -172,6 +193,7 @@ def group_gaps(
                     weak=sum(wordings[k].weak for k in members_keys),
                     said_missing=sum(wordings[k].said for k in members_keys),
                     last_asked=max(wordings[k].last for k in members_keys),
+                    command_line=sum(wordings[k].command_line for k in members_keys),
                     wordings=tuple(
                         wordings[k].text for k in members_keys if wordings[k].text != label
                     ),

@@ -1,23 +1,59 @@
-"""The ingest use case: read the content library, embed what changed, commit, swap the index."""
+"""The ingest use case: read the content sources, embed what changed, commit, swap the index.
+
+Each item belongs to the source it came from (a folder, a site, a Drive folder). A run of one
+source never removes another's items; a source that cannot be read keeps its items as they
+were; a file that fails to load keeps its last good version serving; and a run that would
+remove more than a tenth of a source's assets stops before changing anything.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.heap import release_free_memory
-from bot.services import Services
+from bot.services import Services, model_switch_notice
+from bot.settings import Settings
 from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
-from content_store.library import LibraryDiff, NewChunk, apply_library, diff_library
-from content_store.loaders import LoadedItem, LoadProblem, load_library
+from content_store.library import (
+    LibraryDiff,
+    NewChunk,
+    StoredItem,
+    apply_library,
+    diff_source,
+    model_of,
+    other_model_items,
+    recorded_models,
+    stored_items,
+)
+from content_store.loaders import LoadedItem, LoadProblem
+from content_store.models import ContentSource
+from content_store.models.base import utcnow
+from content_store.sources import SourceOptions, SourceRead, open_source, read_source
+from content_store.sources.base import locator_of
+from content_store.sources.rules import RulesError, read_rules
+from content_store.team_config import read_team_config, save_team_config
 from index.chunking import chunk_text
+from index.embedder import MULTILINGUAL_MODEL
 
 log = logging.getLogger(__name__)
+
+# Above this share of a library's text in other languages than English, an English-only model
+# is pointed out at the end of an ingest.
+NON_ENGLISH_HINT_SHARE = 0.2
+# A run that would deactivate more than this share of a source's active assets stops first.
+MAX_REMOVAL_SHARE = 0.10
+
+SourceSpec = Path | str
 
 
 @dataclass
@@ -27,6 +63,29 @@ class IngestProgress:
     on_file: Callable[[str], None] = lambda _path: None
     on_embed_start: Callable[[int], None] = lambda _total: None
     on_embedded: Callable[[int], None] = lambda _done: None
+
+
+@dataclass(frozen=True)
+class KeptItem:
+    """An item whose file failed to load this time: its previous version still serves."""
+
+    id: str
+    path: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"kept the previous version of {self.id} ({self.path}): {self.reason}"
+
+
+@dataclass
+class SourceOutcome:
+    key: str
+    kind: str
+    ok: bool
+    error: str | None = None
+    items: int = 0
+    removed: int = 0
+    active_before: int = 0
 
 
 @dataclass
@@ -41,6 +100,13 @@ class IngestReport:
     problems: list[LoadProblem] = field(default_factory=list)
     missing_stage: list[str] = field(default_factory=list)
     past_review: list[str] = field(default_factory=list)
+    kept: list[KeptItem] = field(default_factory=list)
+    sources: list[SourceOutcome] = field(default_factory=list)
+    # Why the run stopped before changing anything (a mass removal); empty when it did not.
+    blocked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Lines to show after the summary: a change of model, a better model for the library.
+    notices: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     run_id: int | None = None
     index_version: int | None = None
@@ -56,61 +122,108 @@ class IngestReport:
             "failed": len(self.problems),
         }
 
+    @property
+    def failed_sources(self) -> list[SourceOutcome]:
+        return [s for s in self.sources if not s.ok]
+
     def summary(self) -> str:
         words = ", ".join(f"{n} {name}" for name, n in self.counts.items())
+        if self.blocked and not self.dry_run:
+            return f"Stopped, nothing changed: {words} were found"
         prefix = "Would change: " if self.dry_run else ""
         return f"{prefix}{words} ({self.chunks_embedded} chunks embedded, {self.duration_s:.1f} s)"
 
 
 def ingest(
     services: Services,
-    content_dir: Path,
+    content_dir: SourceSpec | Sequence[SourceSpec],
     *,
     trigger: str = "cli",
     started_by: str | None = None,
     dry_run: bool = False,
     progress: IngestProgress | None = None,
     today: date | None = None,
+    allow_removals: bool = False,
+    options: SourceOptions | None = None,
 ) -> IngestReport:
-    """Bring the store and the index in line with the files in content_dir.
+    """Bring the store and the index in line with the content sources.
 
-    Only new or changed items are embedded. The database commit is all-or-nothing and the serving
+    `content_dir` is one source or several: a folder, an http(s) site, gdrive:FOLDER_ID. Only
+    new or changed items are embedded. The database commit is all-or-nothing and the serving
     index is swapped only after it, so a failure leaves the previous version answering.
     """
     started = time.perf_counter()
     progress = progress or IngestProgress()
-    loaded = load_library(content_dir, on_file=progress.on_file)
-    model = services.embedder.name
+    specs = [content_dir] if isinstance(content_dir, Path | str) else list(content_dir)
+    model = services.embedder.model_id
     with services.sessions() as session:
-        diff = diff_library(session, loaded.items, embedding_model=model)
-    report = _report(content_dir, dry_run, loaded.files_seen, diff, loaded.problems)
-    report.missing_stage = sorted(i.id for i in loaded.items if not i.stages)
-    today = today or date.today()
-    report.past_review = sorted(
-        i.id for i in loaded.items if i.review_by is not None and i.review_by < today
+        stored = stored_items(session)
+        replaced = sorted({model_of(r) for r in recorded_models(session)} - {model})
+        # Items embedded by another model count as changed: a model change re-embeds them all.
+        other_model = other_model_items(session, model)
+        folders = _folder_sources(session, specs)
+    # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
+    team_config = merge_team_configs([read_team_config(folder) for folder in folders])
+    try:
+        rules = [rule for folder in folders for rule in read_rules(folder)]
+    except RulesError as error:
+        # Sites and Drive folders would lose their types and stages: change nothing.
+        return IngestReport(
+            content_dir=", ".join(str(s) for s in specs)[:1000],
+            dry_run=dry_run,
+            files_seen=0,
+            blocked=[f"{error}; nothing was changed"],
+        )
+    options = replace(options or source_options(services.settings), rules=tuple(rules))
+    reads = [_read(spec, stored, options, progress) for spec in specs]
+    report = IngestReport(
+        content_dir=", ".join(r.key for r in reads)[:1000],
+        dry_run=dry_run,
+        files_seen=sum(r.listed for r in reads),
     )
-    if dry_run:
+    diffs = _diff_all(reads, stored, other_model, report)
+    if replaced:
+        report.notices.append(model_switch_notice(" and ".join(replaced), model))
+        log.warning("%s", report.notices[-1])
+    loaded = [item for read in reads for item in read.items]
+    today = today or date.today()
+    report.missing_stage = sorted(i.id for i in loaded if not i.stages)
+    report.past_review = sorted(i.id for i in loaded if i.review_by and i.review_by < today)
+    report.notes += _lifecycle_notes(loaded, stored)
+    if not allow_removals:
+        report.blocked = [_removal_warning(o) for o in report.sources if _too_many_removals(o)]
+    if dry_run or report.blocked:
         report.duration_s = time.perf_counter() - started
         return report
 
     with transaction(services.sessions) as session:
         run_id = start_run(
-            session, content_dir=str(content_dir), trigger=trigger, started_by=started_by
+            session, content_dir=report.content_dir, trigger=trigger, started_by=started_by
         ).id
     report.run_id = run_id
+    touches_index = any(d.touches_index for _, d in diffs)
     try:
-        to_embed = set(diff.to_embed)  # once: built per item, it made ingest quadratic
-        chunks = _embed(services, [i for i in loaded.items if i.id in to_embed], progress)
+        to_embed = {i for _, d in diffs for i in d.to_embed}  # a set: a list made it quadratic
+        chunks = _embed(services, [i for i in loaded if i.id in to_embed], progress)
         report.chunks_embedded = sum(len(c) for c in chunks.values())
         with transaction(services.sessions) as session:
             previous = current_index_version(session)
-            apply_library(session, loaded.items, diff, chunks, embedding_model=model)
-            version = run_id if diff.touches_index or previous is None else previous
+            for read, diff in diffs:
+                apply_library(
+                    session,
+                    read.items,
+                    diff,
+                    chunks,
+                    embedding_model=services.embedder.signature,
+                    source_key=read.key,
+                )
+            version = run_id if touches_index or previous is None else previous
+            _record_sources(session, reads, run_id)
             finish_run(
                 session,
                 run_id,
                 counts={**report.counts, "chunks_embedded": report.chunks_embedded},
-                problems=[{"path": p.path, "reason": p.reason} for p in loaded.problems],
+                problems=[{"path": p.path, "reason": p.reason} for p in report.problems],
                 index_version=version,
             )
         report.index_version = version
@@ -120,14 +233,179 @@ def ingest(
         raise
     # What was read and embedded is in the database now: let it go before the index is built
     # from there, or a large library is held twice at the peak.
-    touches_index = diff.touches_index
-    del loaded, diff, chunks
+    del loaded, diffs, chunks, reads
     release_free_memory()
-    if touches_index or services.searcher().version != version:
-        services.reload()
+    save_team_config(team_config, services.settings.team_config_path)
+    services.reload()
+    hint = language_hint(services)
+    if hint:
+        report.notices.append(hint)
     report.duration_s = time.perf_counter() - started
     log.info("ingest run %s: %s", run_id, report.summary())
     return report
+
+
+def _folder_sources(session: Session, specs: Sequence[SourceSpec]) -> list[Path]:
+    """The folders whose funnelbot.yml rules apply: this run's, then those ingested before, so
+    that a run of a site alone still uses the rules its library's folder gives."""
+    folders = [Path(s) for s in specs if "://" not in str(s) and not str(s).startswith("gdrive:")]
+    stored = session.scalars(select(ContentSource.key).where(ContentSource.kind == "folder"))
+    folders += [Path(key) for key in stored]
+    unique = {str(f.resolve()): f for f in folders if f.is_dir()}
+    return list(unique.values())
+
+
+def merge_team_configs(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Several libraries' funnelbot.yml as one: word lists joined, the first mapping kept."""
+    merged: dict[str, Any] = {}
+    for config in configs:
+        for key, value in config.items():
+            if key not in merged:
+                merged[key] = _copy(value)
+            elif isinstance(value, list) and isinstance(merged[key], list):
+                merged[key] += [v for v in value if v not in merged[key]]
+            elif isinstance(value, dict) and isinstance(merged[key], dict):
+                for name, words in value.items():
+                    have = merged[key].setdefault(name, _copy(words))
+                    if isinstance(have, list) and isinstance(words, list) and have is not words:
+                        have += [w for w in words if w not in have]
+    return merged
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def source_options(settings: Settings) -> SourceOptions:
+    return SourceOptions(
+        max_pages=settings.crawl_max_pages,
+        gdrive_credentials=(
+            str(settings.gdrive_credentials) if settings.gdrive_credentials else None
+        ),
+        gdrive_api_url=settings.gdrive_api_url,
+    )
+
+
+def _read(
+    spec: SourceSpec,
+    stored: dict[str, StoredItem],
+    options: SourceOptions,
+    progress: IngestProgress,
+) -> SourceRead:
+    try:
+        source = open_source(spec, options)
+    except ValueError as error:
+        return SourceRead(key=str(spec), kind="unknown", error=str(error))
+    known = {row.source: row.version for row in stored.values() if row.source_key == source.key}
+    return read_source(source, known_versions=known, on_item=progress.on_file)
+
+
+def _diff_all(
+    reads: list[SourceRead],
+    stored: dict[str, StoredItem],
+    other_model: set[str],
+    report: IngestReport,
+) -> list[tuple[SourceRead, LibraryDiff]]:
+    """One diff per source that answered; a source that failed keeps its items untouched."""
+    diffs: list[tuple[SourceRead, LibraryDiff]] = []
+    claimed: dict[str, str] = {}
+    for read in reads:
+        report.problems += read.problems
+        if not read.ok:
+            active = sum(1 for r in stored.values() if r.active and r.source_key == read.key)
+            report.sources.append(
+                SourceOutcome(read.key, read.kind, False, read.error, active_before=active)
+            )
+            continue
+        # The same id from two sources in one run: the first keeps it, as within a folder.
+        mine: list[LoadedItem] = []
+        for item in read.items:
+            if item.id in claimed:
+                reason = f"duplicate id {item.id!r} (already used by {claimed[item.id]})"
+                report.problems.append(LoadProblem(f"{read.key}: {item.source}", reason))
+            else:
+                claimed[item.id] = read.key
+                mine.append(item)
+        read.items = mine
+        diff = diff_source(
+            stored,
+            other_model,
+            read.items,
+            source_key=read.key,
+            unchanged=read.unchanged,
+            failed=read.failed,
+        )
+        diffs.append((read, diff))
+        report.added += diff.added
+        report.changed += diff.changed
+        report.unchanged += diff.unchanged + diff.moved
+        report.removed += diff.removed
+        report.kept += _kept(diff.kept, stored, read.problems)
+        report.sources.append(
+            SourceOutcome(
+                read.key,
+                read.kind,
+                True,
+                items=len(read.items) + len(read.unchanged) + len(diff.kept),
+                removed=len(diff.removed),
+                active_before=diff.active_before,
+            )
+        )
+    return diffs
+
+
+def _kept(
+    ids: list[str], stored: dict[str, StoredItem], problems: list[LoadProblem]
+) -> list[KeptItem]:
+    reasons: dict[str, str] = {}
+    for problem in problems:
+        reasons.setdefault(locator_of(problem.path), problem.reason)
+    kept = []
+    for item_id in ids:
+        path = stored[item_id].source.split("#", 1)[0]
+        kept.append(KeptItem(item_id, path, reasons.get(path, "it could not be read")))
+    return kept
+
+
+def _too_many_removals(outcome: SourceOutcome) -> bool:
+    return outcome.removed > MAX_REMOVAL_SHARE * outcome.active_before
+
+
+def _removal_warning(outcome: SourceOutcome) -> str:
+    return (
+        f"{outcome.key}: this run would remove {outcome.removed} of its "
+        f"{outcome.active_before} active assets (more than {MAX_REMOVAL_SHARE:.0%}), so nothing "
+        "was changed. If the files really went away, run it again with --allow-removals; to "
+        f"drop the whole source, `funnelbot sources remove {outcome.key}`"
+    )
+
+
+def _lifecycle_notes(loaded: list[LoadedItem], stored: dict[str, StoredItem]) -> list[str]:
+    known = {i.id for i in loaded} | {i for i, row in stored.items() if row.active}
+    return [
+        f"{item.id}: superseded_by {item.superseded_by!r} is no asset; it keeps serving"
+        for item in loaded
+        if item.superseded_by and item.superseded_by not in known
+    ]
+
+
+def _record_sources(session: Session, reads: list[SourceRead], run_id: int) -> None:
+    now = utcnow()
+    for read in reads:
+        if read.kind == "unknown":
+            continue
+        row = session.get(ContentSource, read.key)
+        if row is None:
+            row = ContentSource(key=read.key, kind=read.kind, added_at=now)
+            session.add(row)
+        row.last_run_at = now
+        row.last_run_id = run_id
+        row.last_status = "ok" if read.ok else "failed"
+        row.last_error = read.error
 
 
 def _embed(
@@ -151,20 +429,16 @@ def _embed(
     return chunks
 
 
-def _report(
-    content_dir: Path,
-    dry_run: bool,
-    files_seen: int,
-    diff: LibraryDiff,
-    problems: list[LoadProblem],
-) -> IngestReport:
-    return IngestReport(
-        content_dir=str(content_dir),
-        dry_run=dry_run,
-        files_seen=files_seen,
-        added=diff.added,
-        changed=diff.changed,
-        removed=diff.removed,
-        unchanged=diff.unchanged,
-        problems=problems,
+def language_hint(services: Services) -> str | None:
+    """One line naming the multilingual model, when an English-only one is configured and
+    more than a fifth of the library's text (as lexical search detected it) is not English."""
+    if services.embedder.multilingual is not False:
+        return None
+    shares = services.searcher().lexical.language_shares()
+    other = 1.0 - shares.get("en", 0.0) if shares else 0.0
+    if other <= NON_ENGLISH_HINT_SHARE:
+        return None
+    return (
+        f"{other:.0%} of the library's text is not English and {services.embedder.model_id} is "
+        f"English-only: FUNNELBOT_EMBEDDING_MODEL={MULTILINGUAL_MODEL} would serve it better."
     )

@@ -10,17 +10,23 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+REMINDER_CRON = "*/15 * * * *"
+
 
 def scheduled_jobs(services: Services) -> list[CronJob]:
     settings = services.settings
     jobs: list[CronJob] = []
-    content_dir = settings.content_dir
-    if settings.reindex_cron and content_dir is not None:
+    content_dir = list(settings.sources)
+    if settings.reindex_cron and content_dir:
 
         def nightly_reindex() -> None:
             try:
                 report = reindex(services, content_dir, started_by="cron", trigger="cron")
                 log.info("scheduled reindex: %s", report.summary())
+                for reason in report.blocked:
+                    log.warning("scheduled reindex stopped: %s", reason)
+                for source in report.failed_sources:
+                    log.warning("source %s failed, kept as it was: %s", source.key, source.error)
             except ReindexBusy as busy:
                 log.info("scheduled reindex skipped: %s", busy)
 
@@ -38,4 +44,14 @@ def scheduled_jobs(services: Services) -> list[CronJob]:
             log.info("posted the weekly digest to %s", channel)
 
         jobs.append(CronJob("digest", settings.digest_cron, weekly_digest))
+    if channel is not None:
+
+        def request_reminders() -> None:
+            from bot.slack.client import make_web_client
+            from bot.slack.requests import remind_requests
+
+            remind_requests(services, make_web_client(settings))
+
+        # Each quarter hour; the scheduler's claim makes one process of several run each slot.
+        jobs.append(CronJob("request-reminders", REMINDER_CRON, request_reminders))
     return jobs

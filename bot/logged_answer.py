@@ -29,6 +29,7 @@ def load_answer(services: Services, recommendation_id: int) -> Answer | None:
                     score=logged.score,
                     reason=logged.reason,
                     rank=logged.rank,
+                    internal=asset.internal,
                 )
             )
         return Answer(

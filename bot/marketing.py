@@ -195,7 +195,7 @@ def suggested_asset(session: Session, text: str) -> tuple[ContentItem, str | Non
     match = _SLACK_LINK.match(text) or _BARE_LINK.match(text)
     if match is not None:
         url = _unescape(match.group(1) if match.re is _SLACK_LINK else match.group(0))
-        asset = _asset_by_url(session, url)
+        asset = asset_by_url(session, url)
     else:
         first, _, _ = text.partition(" ")
         token = first.split("\n", 1)[0]
@@ -226,7 +226,8 @@ def _queue_reply(
     )
 
 
-def _asset_by_url(session: Session, url: str) -> ContentItem | None:
+def asset_by_url(session: Session, url: str) -> ContentItem | None:
+    """The library asset a link points at (trailing slash or not), a live one first."""
     bare = url.rstrip("/")
     candidates = list(
         session.scalars(select(ContentItem).where(ContentItem.url.in_({url, bare, bare + "/"})))

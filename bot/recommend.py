@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,9 @@ from content_store.prospects import clean_prospect_name, stored_stage
 from content_store.spool import new_provisional_id
 from content_store.stage import Stage
 from content_store.text import clean_text
-from index.stage import infer_stage, stage_named_in
+from index.filler import content_words
+from index.match_quality import MatchEvidence, weak_probability
+from index.stage import stage_named_in
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +82,9 @@ def recommend(services: Services, question: Question) -> Answer:
         )
     k = question.k or services.settings.top_k
     search_text = f"{question.context} {text}" if question.context else text
-    query = search_text[:SEARCH_CHARS]
     searcher = services.searcher()
     prospect_name = clean_prospect_name(question.prospect) if question.prospect else None
-    decision = _stated_stage(question, text)
+    decision = _stated_stage(question, text, searcher.vocabulary.stage_phrases)
     lookup = None
     if decision is None:
         lookup = _start_prospect_lookup(services, prospect_name, search_text)
@@ -90,6 +93,7 @@ def recommend(services: Services, question: Question) -> Answer:
     if decision is None and services.crm is not None:
         crm_lookup = services.crm.start(prospect=prospect_name, text=search_text)
     # --- end CRM
+    query = _retrieval_text(search_text, prospect_name)
     # The model runs while the database looks the prospect up (its forward pass releases the
     # GIL): the answer waits for the slower of the two, not for both.
     vector = searcher.embedder.encode_query(query)
@@ -99,13 +103,35 @@ def recommend(services: Services, question: Question) -> Answer:
         prospect_name, decision = crm.found.company.name, crm.found.decision()
     # --- end CRM
     if decision is None:
-        prospect_name, decision = _unstated_stage(
-            lookup, prospect_name, question, text, search_text
+        stored = _stored_stage(lookup)
+        if stored is not None:
+            prospect_name = stored[0]
+            decision = StageDecision(stored[1], StageSource.PROSPECT, 1.0, cue=stored[0])
+    # A prospect's name says nothing about what to send ("Acme Foods" must not pull another
+    # company's food case study): once it is recognised, search without it.
+    without_name = _retrieval_text(search_text, prospect_name)
+    if without_name != query:
+        query = without_name
+        vector = searcher.embedder.encode_query(query)
+    candidates = searcher.retrieve(query, query_vector=vector)
+    if decision is None:
+        guess = searcher.infer_stage(vector, candidates, query)
+        decision = (
+            StageDecision(guess.stage, StageSource.INFERRED, guess.confidence)
+            if guess.stage is not None
+            else StageDecision(None, StageSource.UNKNOWN, 0.0)
         )
         if crm is not None and crm.note:  # the CRM was asked and had no stage: say so
             decision = replace(decision, note=crm.note)
-    ranked = searcher.search(query, stage=decision.stage, k=k, query_vector=vector)
-    weak = not ranked or ranked[0].dense < services.settings.weak_match_threshold
+    context = searcher.read_query(query, decision.stage, decision.confidence)
+    ranked = searcher.rank(candidates, context, k=k)
+    weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)
+    # Nothing to search on and no stage known ("what do I send?"): ask the rep instead of
+    # logging a content gap. With a stage stated or stored, its best assets are the answer.
+    unknown_stage = decision.source in (StageSource.INFERRED, StageSource.UNKNOWN)
+    vague = unknown_stage and not content_words(query)
+    if vague:
+        weak = False
     items = tuple(
         AnswerItem(
             asset_id=r.asset_id,
@@ -113,6 +139,7 @@ def recommend(services: Services, question: Question) -> Answer:
             url=searcher.assets[r.asset_id].url,
             type=searcher.assets[r.asset_id].type,
             stages=searcher.assets[r.asset_id].stages,
+            internal=searcher.assets[r.asset_id].internal,
             score=r.score,
             reason=r.reason,
             rank=rank,
@@ -156,6 +183,7 @@ def recommend(services: Services, question: Question) -> Answer:
         items=items,
         weak=weak,
         latency_ms=latency_ms,
+        vague=vague,
         crm=crm_ref,
     )
 
@@ -167,7 +195,23 @@ def _crm_finding(finding: CrmFinding | None) -> CrmFinding | None:
     return finding
 
 
-def _stated_stage(question: Question, text: str) -> StageDecision | None:
+def is_weak_match(evidence: MatchEvidence | None, above: float) -> bool:
+    """Whether the best answer is too far from the question to be worth sending (a content gap):
+    the calibrated probability of index.match_quality against FUNNELBOT_WEAK_MATCH."""
+    return weak_probability(evidence) > above
+
+
+def _retrieval_text(search_text: str, prospect_name: str | None) -> str:
+    text = search_text
+    if prospect_name:
+        text = re.sub(rf"(?<!\w){re.escape(prospect_name)}(?:'s|’s)?(?!\w)", " ", text, flags=re.I)
+        text = re.sub(r"\s+", " ", text).strip() or search_text
+    return text[:SEARCH_CHARS]
+
+
+def _stated_stage(
+    question: Question, text: str, phrases: Mapping[Stage, Sequence[str]]
+) -> StageDecision | None:
     """The stage the rep stated (an option, a button, or words like "decision stage").
 
     Stage by precedence: stated > stored for the prospect > inferred from the wording. The
@@ -176,7 +220,9 @@ def _stated_stage(question: Question, text: str) -> StageDecision | None:
     """
     if question.stage is not None:
         return StageDecision(question.stage, StageSource.STATED, 1.0)
-    named = stage_named_in(text) or (stage_named_in(question.context) if question.context else None)
+    named = stage_named_in(text, phrases) or (
+        stage_named_in(question.context, phrases) if question.context else None
+    )
     if named is not None:
         return StageDecision(named[0], StageSource.STATED, 1.0, cue=named[1])
     return None
@@ -203,35 +249,15 @@ def _start_prospect_lookup(
         return None
 
 
-def _unstated_stage(
-    lookup: ProspectLookup | None,
-    prospect_name: str | None,
-    question: Question,
-    text: str,
-    search_text: str,
-) -> tuple[str | None, StageDecision]:
-    """The prospect's stored stage, else the stage the wording suggests, else none.
-
-    A database that cannot say in time counts as no stored stage: the answer then goes out with
-    the stage its wording suggests, logged as inferred.
-    """
-    stored = None
-    if lookup is not None:
-        try:
-            stored = lookup.result()
-        except DatabaseUnavailable:
-            stored = None
-    if stored is not None:
-        name, stage = stored
-        return name, StageDecision(stage, StageSource.PROSPECT, 1.0, cue=name)
-    guess = infer_stage(text)
-    if guess.stage is None and question.context:
-        guess = infer_stage(search_text)
-    if guess.stage is None:
-        return prospect_name, StageDecision(None, StageSource.UNKNOWN, 0.0)
-    return prospect_name, StageDecision(
-        guess.stage, StageSource.INFERRED, guess.confidence, guess.cue
-    )
+def _stored_stage(lookup: ProspectLookup | None) -> tuple[str, Stage] | None:
+    """The prospect's stored stage; a database that cannot say in time counts as none (the
+    answer then goes out with the inferred stage)."""
+    if lookup is None:
+        return None
+    try:
+        return lookup.result()
+    except DatabaseUnavailable:
+        return None
 
 
 def _write_log(services: Services, entry: NewRecommendation) -> int:

@@ -11,19 +11,19 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.ingest import IngestProgress, IngestReport, ingest
+from bot.ingest import IngestProgress, IngestReport, SourceSpec, ingest
 from bot.services import Services
 from content_store.db import transaction
 from content_store.leases import LeaseInfo, acquire, current, release, renew
 from content_store.models import IndexRun, IndexRunStatus
 from content_store.models.base import utcnow
+from content_store.sources import SourceOptions
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +50,35 @@ def process_identity() -> str:
 
 def reindex(
     services: Services,
-    content_dir: Path,
+    content_dir: SourceSpec | Sequence[SourceSpec],
     *,
     started_by: str | None,
     trigger: str,
     dry_run: bool = False,
     progress: IngestProgress | None = None,
+    allow_removals: bool = False,
+    options: SourceOptions | None = None,
 ) -> IngestReport:
-    """Refresh the index from content_dir; raises ReindexBusy if a run is already going."""
+    """Refresh the index from the sources; raises ReindexBusy if a run is already going."""
     if dry_run:  # reads only: no lease needed, nothing changes
-        return ingest(services, content_dir, dry_run=True, progress=progress)
-    with _lease(services, started_by):
+        return ingest(
+            services,
+            content_dir,
+            dry_run=True,
+            progress=progress,
+            allow_removals=allow_removals,
+            options=options,
+        )
+    with reindex_lease(services, started_by):
         mark_abandoned_runs(services, holding_lease=True)
         return ingest(
-            services, content_dir, trigger=trigger, started_by=started_by, progress=progress
+            services,
+            content_dir,
+            trigger=trigger,
+            started_by=started_by,
+            progress=progress,
+            allow_removals=allow_removals,
+            options=options,
         )
 
 
@@ -96,7 +111,8 @@ def mark_abandoned_runs(services: Services, *, holding_lease: bool = False) -> i
 
 
 @contextmanager
-def _lease(services: Services, started_by: str | None) -> Iterator[None]:
+def reindex_lease(services: Services, started_by: str | None) -> Iterator[None]:
+    """Hold the one lease that lets a process change the library (ingest or re-embed)."""
     holder = process_identity()
     taken, lease = acquire(
         services.sessions, LEASE_NAME, holder, ttl=LEASE_TTL, started_by=started_by

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.embedder import BACKENDS, KNOWN_MODELS, known_model
+from index.lexical import DEFAULT_LANGUAGES, check_languages
+
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
-# For the bundled model, whose quality on the sample eval was measured per backend (README,
-# Performance); any other model defaults to torch, which runs whatever sentence-transformers runs.
-DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
-_BUNDLED_MODEL_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+EMBEDDING_BACKENDS = BACKENDS
+# For the bundled model, whose quality per backend benchmarks.perf measures (docs/performance.md);
+# any other model defaults to torch, which runs whatever sentence-transformers runs.
+DEFAULT_EMBEDDING_BACKEND = KNOWN_MODELS[DEFAULT_MODEL].default_backend
 
 
 class SettingsError(ValueError):
@@ -28,14 +30,26 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = ""  # torch | onnx | onnx-int8; blank: the default for the model
     content_dir: Path | None = None
+    # Folder paths, http(s) site URLs and gdrive:FOLDER_IDs that /reindex and cron read.
+    content_sources: tuple[str, ...] = ()
+    crawl_max_pages: int = 500  # pages read from one website per run
+    gdrive_credentials: Path | None = None  # a service account's JSON key file
+    gdrive_api_url: str | None = None  # another Drive API endpoint (tests use a fake)
+    # Languages lexical search detects and stems (ISO 639-1 codes), e.g. ("en", "nl").
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
     top_k: int = 5
-    # Best cosine similarity below which an answer is called weak (a content gap).
-    weak_match_threshold: float = 0.35
+    # Probability that no good asset exists above which an answer is called weak (a content
+    # gap); the probability comes from index.match_quality, fitted on labelled questions.
+    weak_match: float = 0.5
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     marketing_channel: str | None = None  # channel id where each answer becomes a thread
+    marketing_group: str | None = None  # user-group id (S…) mentioned on each Ask-marketing request
+    request_remind_hours: float = 4.0  # working hours before an unanswered request is re-announced
+    # Hosts whose links are library assets: funnelbot unfurls them (manifest's unfurl_domains).
+    unfurl_domains: tuple[str, ...] = ()
     marketers: frozenset[str] = frozenset()  # user ids who see the marketing Home tab
     admins: frozenset[str] = frozenset()  # user ids allowed to /reindex, whatever Slack says
     digest_cron: str | None = None  # e.g. "0 9 * * MON": post the weekly digest
@@ -59,15 +73,36 @@ class Settings:
     crm_log_sent: bool = False  # "Sent it" writes a note on the deal
 
     def __post_init__(self) -> None:
+        # Resolved once, here: a relative FUNNELBOT_HOME run from another folder would otherwise
+        # quietly make a new, empty home there.
+        object.__setattr__(self, "home", self.home.expanduser().absolute())
+        if self.content_dir is not None:
+            object.__setattr__(self, "content_dir", self.content_dir.expanduser().absolute())
+        model = known_model(self.embedding_model)
+        # Only what ships with the install, or a folder already on disk: nothing downloads.
+        if model is None and not Path(self.embedding_model).is_dir():
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_MODEL must be one of {', '.join(KNOWN_MODELS)} "
+                f"or a local sentence-transformers folder, got {self.embedding_model!r}"
+            )
         if not self.embedding_backend:
-            bundled = self.embedding_model in _BUNDLED_MODEL_NAMES
-            backend = DEFAULT_EMBEDDING_BACKEND if bundled else "torch"
+            backend = model.default_backend if model is not None else "torch"
             object.__setattr__(self, "embedding_backend", backend)
         if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise SettingsError(
                 f"FUNNELBOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
                 f"got {self.embedding_backend!r}"
             )
+        runs = model.backends if model is not None else ("torch", "onnx", "onnx-int8")
+        if self.embedding_backend not in runs:
+            raise SettingsError(
+                f"FUNNELBOT_EMBEDDING_BACKEND must be {' or '.join(runs)} for "
+                f"{self.embedding_model}, got {self.embedding_backend!r}"
+            )
+        try:
+            object.__setattr__(self, "languages", check_languages(self.languages))
+        except ValueError as error:
+            raise SettingsError(f"FUNNELBOT_LANGUAGES: {error}") from None
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
         self._check_crm()
@@ -112,8 +147,21 @@ class Settings:
                 )
 
     @property
+    def sources(self) -> tuple[str, ...]:
+        """Every configured source: FUNNELBOT_CONTENT_SOURCES, then FUNNELBOT_CONTENT_DIR."""
+        specs = list(self.content_sources)
+        if self.content_dir is not None and str(self.content_dir) not in specs:
+            specs.append(str(self.content_dir))
+        return tuple(specs)
+
+    @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def team_config_path(self) -> Path:
+        """The content library's ``funnelbot.yml``, as validated at the last ingest."""
+        return self.home / "team-config.json"
 
     @property
     def models_dir(self) -> Path:
@@ -140,13 +188,25 @@ class Settings:
             embedding_model=text("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL,
             embedding_backend=(text("FUNNELBOT_EMBEDDING_BACKEND") or "").lower(),
             content_dir=Path(content_dir) if content_dir else None,
+            content_sources=_sources(env.get("FUNNELBOT_CONTENT_SOURCES")),
+            crawl_max_pages=_int(env, "FUNNELBOT_CRAWL_MAX_PAGES", 500, low=1, high=100_000),
+            gdrive_credentials=_path(text("FUNNELBOT_GDRIVE_CREDENTIALS")),
+            gdrive_api_url=text("FUNNELBOT_GDRIVE_API_URL"),
+            languages=tuple(re.split(r"[\s,]+", text("FUNNELBOT_LANGUAGES") or ""))
+            if text("FUNNELBOT_LANGUAGES")
+            else DEFAULT_LANGUAGES,
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
-            weak_match_threshold=_float(env, "FUNNELBOT_WEAK_MATCH", 0.35, low=0.0, high=1.0),
+            weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", 0.5, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),
             slack_signing_secret=text("SLACK_SIGNING_SECRET"),
             slack_app_token=text("SLACK_APP_TOKEN"),
             slack_api_url=text("SLACK_API_URL"),
             marketing_channel=text("FUNNELBOT_MARKETING_CHANNEL"),
+            marketing_group=_group(text("FUNNELBOT_MARKETING_GROUP")),
+            request_remind_hours=_float(
+                env, "FUNNELBOT_REQUEST_REMIND_HOURS", 4.0, low=0.25, high=168.0
+            ),
+            unfurl_domains=_domains(text("FUNNELBOT_UNFURL_DOMAINS")),
             marketers=_ids(text("FUNNELBOT_MARKETERS")),
             admins=_ids(text("FUNNELBOT_ADMINS")),
             digest_cron=_cron(text("FUNNELBOT_DIGEST_CRON"), "FUNNELBOT_DIGEST_CRON"),
@@ -210,8 +270,47 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name} must be 1 or 0 (on or off), got {raw!r}")
 
 
+def _sources(raw: str | None) -> tuple[str, ...]:
+    specs = [part.strip() for part in re.split(r"[,\n]", raw or "")]
+    for spec in specs:
+        if spec.startswith("gdrive:") and not re.fullmatch(r"gdrive:[A-Za-z0-9_-]+", spec):
+            raise SettingsError(
+                f"FUNNELBOT_CONTENT_SOURCES: {spec!r} is not a Drive folder; "
+                "write gdrive:FOLDER_ID (the id from the folder's link)"
+            )
+    return tuple(dict.fromkeys(s for s in specs if s))
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw).expanduser() if raw else None
+
+
 def _ids(raw: str | None) -> frozenset[str]:
     return frozenset(re.split(r"[\s,]+", raw or "")) - {""}
+
+
+def _group(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", raw):
+        raise SettingsError(
+            f"FUNNELBOT_MARKETING_GROUP must be a user-group id like S0123ABCD, got {raw!r}"
+        )
+    return raw
+
+
+def _domains(raw: str | None) -> tuple[str, ...]:
+    found = []
+    for part in re.split(r"[\s,]+", raw or ""):
+        host = part.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+        if not host:
+            continue
+        if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host):
+            raise SettingsError(
+                f"FUNNELBOT_UNFURL_DOMAINS must list host names like docs.example.com, got {part!r}"
+            )
+        found.append(host)
+    return tuple(dict.fromkeys(found))
 
 
 def _cron(raw: str | None, name: str) -> str | None:

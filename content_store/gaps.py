@@ -9,13 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from content_store.models import Feedback, Recommendation
+from content_store.models import Feedback, MarketingRequest, Recommendation
 from content_store.windows import answer_window
 
 GAP_REASONS = ("topic_missing", "not_relevant")
+# A question marketing answered with an asset made for it is no longer a gap.
+_FILLED = exists().where(
+    MarketingRequest.recommendation_id == Recommendation.id,
+    MarketingRequest.closes_gap.is_(True),
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ def gap_questions(
     # Two narrow queries, each on its own index, rather than one OR the planner cannot index.
     weak = session.execute(
         select(*_COLUMNS)
-        .where(Recommendation.weak.is_(True), *window.bounds)
+        .where(Recommendation.weak.is_(True), ~_FILLED, *window.bounds)
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
         .limit(limit)
     ).tuples()
@@ -69,6 +74,7 @@ def gap_questions(
             Feedback.reason.in_(GAP_REASONS),
             *window.answers(Feedback.recommendation_id),
             *window.bounds,
+            ~_FILLED,
         )
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
         .limit(limit)

@@ -81,8 +81,8 @@ def stored_stage(
     if not folded.strip():
         return None
     # The database keeps the names the text contains (a substring test in C over every row);
-    # Python then wants whole words. Testing every stored name here instead cost 174 ms per
-    # answer with 5,000 prospects: more distinct patterns than `re` caches, each recompiled.
+    # Python then wants whole words. Testing every name here recompiles more patterns than
+    # `re` caches.
     dialect = db.get_bind().dialect if isinstance(db, Session) else db.dialect
     mentioned = _MENTIONED_PG if dialect.name == "postgresql" else _MENTIONED
     candidates = db.execute(mentioned, {"text": folded}).all()

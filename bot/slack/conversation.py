@@ -7,10 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.agent import ViewedProspect, default_prospect, thread_title
 from bot.answer_database import DatabaseUnavailable
 from bot.follow_up import read_follow_up
 from bot.recommend import AmbiguousProspect, Question, QuestionError, recommend
 from bot.services import Services
+from bot.slack.agent_view import SEARCHING, set_status, set_title
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.blocks.crm import pick_prospect_blocks, pick_prospect_text
 from bot.slack.blocks.messages import USAGE, notice_blocks, usage_blocks
@@ -49,12 +51,20 @@ def answer_event(
     if text.lower() in {"", "help", "?"}:
         post(USAGE, usage_blocks())
         return
+    # A DM is the agent view's conversation: each message is a thread for its status and title.
+    agent_thread = (in_thread or ts) if source == "dm" else None
     with reply_on_failure(post, f"answering a {source}"):
         follow_up = (
             read_follow_up(services, channel_id=channel, thread_ts=in_thread, text=text)
             if in_thread
             else None
         )
+        viewed = None
+        if agent_thread is not None:
+            set_status(client, channel, agent_thread, SEARCHING)
+            if not (follow_up and follow_up.prospect):
+                viewed = _viewed(services, event.get("user"), text)
+        prospect = follow_up.prospect if follow_up else None
         try:
             answer = recommend(
                 services,
@@ -68,7 +78,7 @@ def answer_event(
                     message_ts=ts,
                     request_key=event_id,
                     context=follow_up.context if follow_up else None,
-                    prospect=follow_up.prospect if follow_up else None,
+                    prospect=prospect or (viewed.prospect if viewed else None),
                 ),
             )
         except AmbiguousProspect as ambiguous:
@@ -77,8 +87,29 @@ def answer_event(
             return
         except QuestionError as error:
             post(str(error), notice_blocks(str(error), emoji=":warning:"))
+            if agent_thread is not None:
+                set_status(client, channel, agent_thread, "")
             return
-        post(answer_text(answer), answer_blocks(answer))
+        blocks = answer_blocks(
+            answer,
+            ask_marketing=services.settings.marketing_channel is not None,
+            native_feedback=agent_thread is not None,
+            prospect_from=viewed.channel if viewed and answer.prospect == viewed.prospect else None,
+        )
+        post(answer_text(answer), blocks)
+        if agent_thread is not None:
+            set_status(client, channel, agent_thread, "")  # the answer is in: clear it
+            set_title(client, channel, agent_thread, thread_title(answer))
+
+
+def _viewed(services: Services, user: str | None, text: str) -> ViewedProspect | None:
+    """The prospect of the channel the rep is viewing; none while the database is away."""
+    try:
+        return services.answer_db.run(
+            "reading the viewed channel", lambda sessions: default_prospect(sessions, user, text)
+        )
+    except DatabaseUnavailable:
+        return None
 
 
 def _first_delivery(services: Services, event_id: str) -> bool:

@@ -17,6 +17,7 @@ def start_background(services: Services) -> None:
     """What a serving process runs beside the listeners: start-up checks, cron jobs, the outbox
     and the spool replay."""
     from bot.jobs import scheduled_jobs
+    from bot.reembed import start_model_switch
     from bot.reindex import mark_abandoned_runs
     from bot.schedule import Scheduler
     from bot.slack.client import make_web_client
@@ -26,6 +27,8 @@ def start_background(services: Services) -> None:
     # First, so answers spooled before a restart reach the log while the rest starts.
     SpoolFlusher(services).start()
     mark_abandoned_runs(services)
+    # A changed FUNNELBOT_EMBEDDING_MODEL: re-embed the library while the old model answers.
+    start_model_switch(services)
     Scheduler(services, scheduled_jobs(services)).start()
     if services.settings.marketing_channel:
         client = make_web_client(services.settings, retries=False)
@@ -38,22 +41,36 @@ def start_background(services: Services) -> None:
 
 def build_http_app(settings: Settings) -> Any:
     """The WSGI callable: the model and the index load in the background; /healthz tells when."""
-    from bot.services import Services
     from bot.slack.app import create_app
     from bot.slack.wsgi import FunnelbotWSGI
+    from bot.startup import describe_failure, open_services
 
-    services = Services(settings)
+    services = open_services(settings)
     app = create_app(settings, services)
     start_background(services)
     return FunnelbotWSGI(
-        app, signing_secret=settings.slack_signing_secret or "", warm_up=services.warm_up
+        app,
+        signing_secret=settings.slack_signing_secret or "",
+        warm_up=services.warm_up,
+        describe=lambda error: describe_failure(settings, error),
     )
+
+
+def check_before_serving(settings: Settings, *, socket_mode: bool) -> None:
+    """Each fault a server would otherwise die of in a traceback, as one StartupError line."""
+    from bot.startup import check_database, check_home, check_slack
+
+    settings.require_slack(socket_mode=socket_mode)
+    check_home(settings)
+    check_database(settings)
+    check_slack(settings)
 
 
 def serve_http(settings: Settings, *, host: str, port: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
-    settings.require_slack(socket_mode=False)
+    # In this process, before gunicorn forks: a worker that fails to boot says far less.
+    check_before_serving(settings, socket_mode=False)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -80,11 +97,11 @@ def serve_http(settings: Settings, *, host: str, port: int, threads: int) -> Non
 def serve_socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.services import Services
     from bot.slack.app import create_app
+    from bot.startup import open_services
 
-    settings.require_slack(socket_mode=True)
-    services = Services(settings)
+    check_before_serving(settings, socket_mode=True)
+    services = open_services(settings)
     services.warm_up()
     app = create_app(settings, services, socket_mode=True)
     start_background(services)

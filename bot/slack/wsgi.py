@@ -38,6 +38,7 @@ class FunnelbotWSGI:
         *,
         signing_secret: str,
         warm_up: Callable[[], None] | None = None,
+        describe: Callable[[Exception], str] = lambda e: f"{type(e).__name__}: {e}",
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not signing_secret:
@@ -47,6 +48,7 @@ class FunnelbotWSGI:
         self._slack = SlackRequestHandler(app, path="/slack/events")
         self._ready = threading.Event()
         self._failure: str | None = None
+        self._describe = describe
         if warm_up is None:
             self._ready.set()
         else:
@@ -64,7 +66,8 @@ class FunnelbotWSGI:
             warm_up()
             self._ready.set()
         except Exception as error:  # reported by /healthz; the process stays up to say so
-            self._failure = f"{type(error).__name__}: {error}"
+            self._failure = self._describe(error)
+            log.error("not ready: %s", self._failure)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -72,7 +75,7 @@ class FunnelbotWSGI:
         if path == "/healthz" and method in ("GET", "HEAD"):
             if self._ready.is_set():
                 return _plain(start_response, "200 OK", "ok")
-            status = f"starting ({self._failure})" if self._failure else "starting"
+            status = f"not ready: {self._failure}" if self._failure else "starting"
             return _plain(start_response, "503 Service Unavailable", status)
         if path == "/slack/events" and method == "POST":
             try:

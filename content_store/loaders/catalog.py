@@ -51,7 +51,12 @@ def load_catalog(text: str, rel: str) -> list[Found | LoadProblem]:
             continue
         raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
         meta, errors = read_metadata(
-            raw, default_id=None, default_title=None, default_type="link", separators=";"
+            raw,
+            default_id=None,
+            default_title=None,
+            default_type="link",
+            separators=";",
+            location=raw.get("url", ""),
         )
         if meta is None:
             out.extend(LoadProblem(where, reason) for reason in errors)

@@ -41,7 +41,11 @@ def load_document(path: Path, rel: str, default_id: str) -> list[Found | LoadPro
             ) from None
 
     meta, errors = read_metadata(
-        raw, default_id=default_id, default_title=default_title, default_type="document"
+        raw,
+        default_id=default_id,
+        default_title=default_title,
+        default_type="document",
+        location=rel,
     )
     if meta is None:
         prefix = f"in {what}: " if what else ""

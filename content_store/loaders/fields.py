@@ -22,10 +22,13 @@ def read_metadata(
     default_title: str | None,
     default_type: str,
     separators: str = ",;",
+    location: str = "",
 ) -> tuple[Metadata | None, list[str]]:
     """Return (metadata, []) or (None, reasons); every bad field is reported, not just the first.
 
-    `separators` split list fields given as one string ("pricing, security").
+    `separators` split list fields given as one string ("pricing, security"). `location` (a
+    relative path or a URL) makes an item in an `archive`/`archived` folder archived unless its
+    `status` says otherwise.
     """
     errors: list[str] = []
     item_id = _required(raw, "id", default_id, errors)
@@ -37,6 +40,10 @@ def read_metadata(
     tags = _dedupe(word.lower() for word in _words(raw, "tags", errors, separators))
     competitors = _dedupe(_words(raw, "competitors", errors, separators))
     review_by = _date(raw, "review_by", errors)
+    status = _status(raw, errors, tags, location)
+    superseded_by = _text(raw, "superseded_by", errors)
+    internal = _flag(raw, "internal", errors)
+    expires = _date(raw, "expires", errors)
     if errors or not item_id or not title:
         return None, list(dict.fromkeys(errors))  # the same unknown stage twice: one report
     meta = Metadata(
@@ -49,8 +56,48 @@ def read_metadata(
         competitors=competitors,
         owner=owner,
         review_by=review_by,
+        status=status,
+        superseded_by=superseded_by if superseded_by != item_id else None,
+        internal=internal,
+        expires=expires,
     )
     return meta, []
+
+
+STATUSES = ("draft", "published", "archived")
+_ARCHIVE_SEGMENTS = frozenset({"archive", "archived"})
+
+
+def _status(
+    raw: Mapping[str, object], errors: list[str], tags: tuple[str, ...], location: str
+) -> str:
+    given = _text(raw, "status", errors)
+    if given is not None:
+        status = given.lower()
+        if status not in STATUSES:
+            errors.append(f"`status` must be one of {', '.join(STATUSES)}, got {given!r:.80}")
+            return "published"
+        return status
+    if "archived" in tags:
+        return "archived"
+    try:
+        path = urlsplit(location).path if "://" in location else location
+    except ValueError:  # a malformed URL is reported by `url`; no folder to read from it
+        path = ""
+    segments = {part.lower() for part in re.split(r"[/\\]", path)[:-1]}
+    return "archived" if segments & _ARCHIVE_SEGMENTS else "published"
+
+
+def _flag(raw: Mapping[str, object], key: str, errors: list[str]) -> bool:
+    value = raw.get(key)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no", ""):
+        return value.strip().lower() in ("true", "yes")
+    errors.append(f"`{key}` must be true or false, got {describe(value)}")
+    return False
 
 
 def _required(

@@ -38,7 +38,7 @@ def load_library(root: Path, *, on_file: Callable[[str], None] | None = None) ->
         rel = path.relative_to(root).as_posix()
         if on_file is not None:
             on_file(rel)
-        for entry in _load_file(path, rel):
+        for entry in load_file(path, rel):
             if isinstance(entry, LoadProblem):
                 problems.append(entry)
             elif entry.item.id in owners:
@@ -58,7 +58,8 @@ def load_library(root: Path, *, on_file: Callable[[str], None] | None = None) ->
     return LoadResult(items=items, problems=problems, files_seen=len(files))
 
 
-def _load_file(path: Path, rel: str) -> list[Found | LoadProblem]:
+def load_file(path: Path, rel: str) -> list[Found | LoadProblem]:
+    """The items (a catalog gives several) or problems of one file; never raises."""
     default_id = PurePosixPath(rel).with_suffix("").as_posix()
     try:
         kind = file_kind(path)

@@ -11,7 +11,11 @@ def load_markdown(text: str, rel: str, default_id: str) -> list[Found | LoadProb
     yaml_text, body, yaml_line = split_front_matter(text)
     raw = parse_mapping(yaml_text, what="front matter", first_line=yaml_line)
     meta, errors = read_metadata(
-        raw, default_id=default_id, default_title=None, default_type="document"
+        raw,
+        default_id=default_id,
+        default_title=None,
+        default_type="document",
+        location=rel,
     )
     if meta is None:
         return [LoadProblem(rel, reason) for reason in errors]

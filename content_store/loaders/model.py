@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from content_store.stage import Stage
@@ -24,6 +25,13 @@ class LoadedItem:
     body: str
     source: str
     content_hash: str
+    status: str = "published"
+    superseded_by: str | None = None
+    internal: bool = False
+    expires: datetime.date | None = None
+    version: str | None = None  # the source's version stamp (mtime, ETag, modifiedTime)
+    # What the source says besides the fields (a page's description, canonical URL, dates).
+    details: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ class Metadata:
     competitors: tuple[str, ...]
     owner: str | None
     review_by: datetime.date | None
+    status: str = "published"
+    superseded_by: str | None = None
+    internal: bool = False
+    expires: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,7 @@ class BadContent(Exception):
 
 def content_hash(meta: Metadata, body: str) -> str:
     # Metadata is hashed too, so a re-tagged or re-staged item counts as changed.
-    canonical = {
+    canonical: dict[str, object] = {
         "id": meta.id,
         "title": meta.title,
         "url": meta.url,
@@ -80,6 +92,16 @@ def content_hash(meta: Metadata, body: str) -> str:
         "review_by": meta.review_by.isoformat() if meta.review_by else None,
         "body": body,
     }
+    # Lifecycle fields only when set: a library ingested before they existed keeps its hashes,
+    # so upgrading does not re-embed it.
+    if meta.status != "published":
+        canonical["status"] = meta.status
+    if meta.superseded_by:
+        canonical["superseded_by"] = meta.superseded_by
+    if meta.internal:
+        canonical["internal"] = True
+    if meta.expires:
+        canonical["expires"] = meta.expires.isoformat()
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -98,4 +120,8 @@ def make_item(meta: Metadata, *, body: str, source: str) -> LoadedItem:
         body=body,
         source=source,
         content_hash=content_hash(meta, body),
+        status=meta.status,
+        superseded_by=meta.superseded_by,
+        internal=meta.internal,
+        expires=meta.expires,
     )

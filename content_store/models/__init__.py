@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, split by concept."""
 
 from content_store.models.base import Base
-from content_store.models.content import Chunk, ContentItem
+from content_store.models.content import Chunk, ContentItem, ContentSource
 from content_store.models.crm import CrmDealStage, CrmPollState, CrmPush, CrmPushOptOut
 from content_store.models.index_run import IndexRun, IndexRunStatus
 from content_store.models.lease import Lease
@@ -18,12 +18,22 @@ from content_store.models.recommendation import (
     Recommendation,
     RecommendationItem,
 )
+from content_store.models.request import (
+    AnswerVote,
+    MarketingRequest,
+    ProspectChannel,
+    RequestDeadline,
+    RequestStatus,
+    ViewedContext,
+)
 from content_store.models.slack_event import SlackEventClaim
 
 __all__ = [
+    "AnswerVote",
     "Base",
     "Chunk",
     "ContentItem",
+    "ContentSource",
     "CrmDealStage",
     "CrmPollState",
     "CrmPush",
@@ -33,13 +43,18 @@ __all__ = [
     "IndexRun",
     "IndexRunStatus",
     "Lease",
+    "MarketingRequest",
     "MarketingThread",
     "OutboxKind",
     "OutboxMessage",
     "OutboxStatus",
     "Prospect",
+    "ProspectChannel",
     "ProspectStageChange",
     "Recommendation",
     "RecommendationItem",
+    "RequestDeadline",
+    "RequestStatus",
     "SlackEventClaim",
+    "ViewedContext",
 ]

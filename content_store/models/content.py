@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content_store.models.base import Base, utcnow
@@ -25,7 +36,18 @@ class ContentItem(Base):
     owner: Mapped[str | None] = mapped_column(String(320))
     review_by: Mapped[date | None] = mapped_column(Date)
     body: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(1000))
+    source: Mapped[str] = mapped_column(String(1000))  # where in its source: a file, a URL
+    # The content source it belongs to (a resolved folder path, a site URL, gdrive:ID): a run
+    # of one source only ever removes that source's items.
+    source_key: Mapped[str | None] = mapped_column(String(1000), index=True)
+    # What the source says this version is (an mtime, an ETag, Drive's modifiedTime).
+    version: Mapped[str | None] = mapped_column(String(500))
+    # What the source says besides the fields: a page's description, canonical URL, dates.
+    details: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
+    superseded_by: Mapped[str | None] = mapped_column(String(200))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    expires: Mapped[date | None] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -53,3 +75,17 @@ class Chunk(Base):
     embedding_model: Mapped[str] = mapped_column(String(500))
 
     item: Mapped[ContentItem] = relationship(back_populates="chunks")
+
+
+class ContentSource(Base):
+    """A place content is read from, and how its last run went."""
+
+    __tablename__ = "content_sources"
+
+    key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # folder | website | gdrive
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_status: Mapped[str | None] = mapped_column(String(16))  # ok | failed
+    last_error: Mapped[str | None] = mapped_column(Text)

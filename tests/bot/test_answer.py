@@ -27,22 +27,22 @@ def test_a_stored_stage_names_the_prospect_it_was_stored_for() -> None:
 def test_a_confident_inference_quotes_the_cue_without_hedging() -> None:
     decision = StageDecision(Stage.DECISION, StageSource.INFERRED, 0.85, cue="pricing")
 
-    assert decision.explain() == "decision stage (inferred from “pricing”)"
+    assert decision.explain() == "decision stage (inferred from “pricing”, 85% sure)"
     assert "probably" not in decision.explain()
 
 
 def test_a_low_confidence_inference_says_probably_and_low_confidence() -> None:
     decision = StageDecision(Stage.CONSIDERATION, StageSource.INFERRED, 0.42, cue="versus")
 
-    assert decision.explain() == (
-        "probably consideration stage (inferred from “versus”, low confidence)"
-    )
+    assert decision.explain() == ("probably consideration stage (inferred from “versus”, 42% sure)")
 
 
-def test_an_inference_without_a_cue_leaves_out_the_quote() -> None:
+def test_an_inference_without_a_cue_says_what_it_came_from() -> None:
     decision = StageDecision(Stage.AWARENESS, StageSource.INFERRED, 0.9)
 
-    assert decision.explain() == "awareness stage (inferred)"
+    assert decision.explain() == (
+        "awareness stage (inferred from the question and the closest assets, 90% sure)"
+    )
 
 
 def test_no_stage_is_explained_as_unknown() -> None:
@@ -103,6 +103,7 @@ def test_answer_to_json_has_the_documented_keys_and_plain_values() -> None:
         "stage_source",
         "stage_confidence",
         "weak_match",
+        "vague",
         "items",
         "latency_ms",
     }

@@ -27,6 +27,8 @@ def test_ingest_ask_log_and_stats(cli, library: Path) -> None:
     ingested = cli("ingest", str(library))
     assert ingested.exit_code == 0, ingested.output
     assert "32 added" in ingested.output
+    # Not a terminal: plain progress lines, no bars.
+    assert ingested.stderr.startswith("reading files\nembedding ")
 
     asked = cli("ask", "prospect asked for our SOC 2 report", "--json")
     assert asked.exit_code == 0, asked.output
@@ -91,14 +93,34 @@ def test_bad_stage_is_a_clear_error(cli) -> None:
     assert "unknown stage 'later'" in result.stderr
 
 
-def test_eval_hybrid_beats_both_baselines(cli, library: Path) -> None:
+def test_eval_funnelbot_beats_every_plain_baseline_on_the_development_set(
+    cli, library: Path
+) -> None:
     cli("ingest", str(library))
 
     result = cli("eval", str(EXAMPLES / "questions.jsonl"), "--json")
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    modes = report["modes"]
-    assert modes["hybrid"]["ndcg@5"] > modes["dense"]["ndcg@5"]
-    assert modes["hybrid"]["ndcg@5"] > modes["lexical"]["ndcg@5"]
+    figures = report["slices"]["all"]
+    systems = figures["systems"]
+    for baseline in ("fused", "dense", "lexical"):
+        assert systems["funnelbot"]["ndcg@5"] > systems[baseline]["ndcg@5"], baseline
+    assert set(report["slices"]) == {"all", "en", "nl"}
+    assert 0.0 <= figures["ece"] <= 1.0 and figures["reliability"]
+    assert figures["weak_match"]["no_answer"] >= 15
     assert report["unknown_ids"] == []
+
+
+def test_eval_on_a_library_folder_ingests_it_into_a_scratch_home(
+    cli, library: Path, tmp_path: Path
+) -> None:
+    result = cli("eval", str(library), str(EXAMPLES / "questions.jsonl"))
+
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.stdout.split())
+    assert "stage accuracy" in printed and "BM25 only" in printed
+    assert "expected calibration error" in printed
+    assert "weak-match flag: precision" in printed
+    # The scratch home is thrown away: the configured home got no index.
+    assert not (tmp_path / "home" / "index").exists()

@@ -9,6 +9,7 @@ from bot.services import Services
 from content_store.gaps import GapQuestion
 from content_store.models import FeedbackKind
 from index.embedder import Embedder
+from index.ranking import Vocabulary
 from tests.bot.log_rows import log_answer, log_click
 
 NOW = datetime.now(UTC)
@@ -30,7 +31,14 @@ def test_paraphrases_are_one_gap_and_different_topics_stay_apart(embedder: Embed
         gap(8, "implementation plan for hospitals", asker="U2"),
     ]
 
-    groups = group_gaps(questions, embedder.encode, competitors=["Forecastly"])
+    # The industries a team declares in its funnelbot.yml, and the words its reps use for them.
+    vocabulary = Vocabulary(
+        tags={"healthcare": ("healthcare", "hospital", "hospitals")},
+        industries=frozenset({"healthcare"}),
+    )
+    groups = group_gaps(
+        questions, embedder.encode, competitors=["Forecastly"], vocabulary=vocabulary
+    )
 
     by_size = [(g.questions, g.reps) for g in groups]
     assert by_size == [(4, 3), (2, 2), (1, 1), (1, 1)]

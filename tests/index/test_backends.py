@@ -250,11 +250,10 @@ def test_without_a_gpu_ingest_encodes_on_the_cpu(tmp_path: Path) -> None:
     assert Embedder(backend="onnx-int8", models_dir=tmp_path).device == "cpu"
 
 
-def test_backend_setting_defaults_to_int8_for_the_bundled_model_only() -> None:
+def test_backend_setting_defaults_to_int8_for_the_bundled_model_only(tmp_path: Path) -> None:
     assert Settings.from_env({}).embedding_backend == "onnx-int8"
-    assert (
-        Settings.from_env({"FUNNELBOT_EMBEDDING_MODEL": "org/other"}).embedding_backend == "torch"
-    )
+    other = {"FUNNELBOT_EMBEDDING_MODEL": str(tmp_path)}  # a local model folder
+    assert Settings.from_env(other).embedding_backend == "torch"
     chosen = Settings.from_env({"FUNNELBOT_EMBEDDING_BACKEND": " Torch "})
     assert chosen.embedding_backend == "torch"
     with pytest.raises(SettingsError, match="FUNNELBOT_EMBEDDING_BACKEND must be one of"):

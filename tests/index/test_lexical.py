@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, TextAnalyzer, tokenize
 
 DOCS = {
     11: "Acme SOC 2 Type II report. Our security controls pass an audit every year.",
@@ -15,6 +15,12 @@ DOCS = {
     15: "Security whitepaper covering encryption at rest and in transit.",
 }
 
+DUTCH = {
+    21: "Offerte en prijzen voor grotere klanten, met een korting bij een jaarcontract.",
+    22: "Klantcase: hoe een logistiek bedrijf zijn planning met de helft verkortte.",
+    23: "Handleiding voor de koppeling met Salesforce en HubSpot, met voorbeelden.",
+}
+
 
 @pytest.fixture
 def lex() -> LexicalIndex:
@@ -22,11 +28,63 @@ def lex() -> LexicalIndex:
 
 
 def test_tokenize() -> None:
-    assert tokenize("The SOC 2 Report, and the Policies!") == ["soc", "2", "report", "policy"]
+    # English Snowball: "policies" and "policy" both become "polici".
+    assert tokenize("The SOC 2 Report, and the Policies!") == ["soc", "2", "report", "polici"]
+    assert tokenize("policy") == ["polici"]
     assert tokenize("") == []
     assert tokenize("the of and is") == []
-    assert tokenize("Café ＡＰＩ naïve") == ["café", "api", "naïve"]  # NFKC + casefold
+    assert tokenize("Café ＡＰＩ naïve") == ["café", "api", "naïv"]  # NFKC + casefold
     assert tokenize("reports") == tokenize("report")
+    assert tokenize("pricing") == tokenize("prices")
+
+
+def test_dutch_is_stemmed_and_its_stop_words_dropped() -> None:
+    assert tokenize("de offertes van onze klanten", "nl") == ["offert", "onze", "klant"]
+    assert tokenize("offerte", "nl") == tokenize("offertes", "nl")
+    # The same words under English rules keep the Dutch stop words and plurals.
+    assert tokenize("de offertes van onze klanten") == ["de", "offert", "van", "onz", "klanten"]
+
+
+def test_each_text_and_question_is_analysed_in_its_own_language() -> None:
+    analyzer = TextAnalyzer(["en", "nl"])
+    assert analyzer.document_tokens(DUTCH[21])[0] == "nl"
+    assert analyzer.document_tokens(DOCS[12])[0] == "en"
+    assert analyzer.query_tokens("Welke klantcases hebben we voor logistieke bedrijven?") == [
+        "welke",
+        "klantcas",
+        "logistieke",
+        "bedrijf",
+    ]
+    # One word says too little to tell the language: analysed in each, each token once.
+    assert analyzer.detect("klanten")[1] < 0.9
+    assert analyzer.query_tokens("klanten") == ["klant", "klanten"]
+
+
+def test_a_dutch_question_finds_the_dutch_text_by_its_stems() -> None:
+    index = LexicalIndex.build([*DOCS, *DUTCH], [*DOCS.values(), *DUTCH.values()])
+    assert index.languages == ("en", "nl")
+    # "offertes"/"klant"/"jaarcontracten" appear in the text only as "Offerte"/"klanten"/
+    # "jaarcontract".
+    assert index.search("offertes voor een klant met jaarcontracten", 5)[0][0] == 21
+    assert index.search("een klantcase over planning", 5)[0][0] == 22
+    shares = index.language_shares()
+    assert set(shares) == {"en", "nl"}
+    assert shares["nl"] == pytest.approx(
+        sum(map(len, DUTCH.values())) / sum(map(len, [*DOCS.values(), *DUTCH.values()]))
+    )
+
+
+def test_languages_are_configurable_and_checked() -> None:
+    english_only = LexicalIndex.build(list(DUTCH), list(DUTCH.values()), languages=["en"])
+    assert english_only.languages == ("en",)
+    assert english_only.language_shares() == {"en": 1.0}
+    # Dutch stop words are then ordinary words, and Dutch plurals are not folded.
+    assert english_only.search("de", 5)
+    assert english_only.search("klant", 5) == []
+    german = LexicalIndex.build([1], ["Die Angebote für unsere Kunden"], languages=["en", "de"])
+    assert german.search("Angebot Kunde", 5)[0][0] == 1
+    with pytest.raises(ValueError, match="unsupported language xx"):
+        TextAnalyzer(["en", "xx"])
 
 
 def test_exact_term_ranks_first(lex: LexicalIndex) -> None:
@@ -88,6 +146,15 @@ def test_save_load_round_trip(lex: LexicalIndex, tmp_path: Path) -> None:
     assert len(loaded) == len(lex)
     for query in ["security audit", "pricing", "acme api", "fintech onboarding"]:
         assert loaded.search(query, 10) == lex.search(query, 10)
+
+
+def test_languages_and_their_shares_survive_a_save(tmp_path: Path) -> None:
+    built = LexicalIndex.build([1, 2], [DUTCH[21], DOCS[11]], languages=["nl", "en"])
+    built.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.languages == ("nl", "en")
+    assert loaded.language_shares() == built.language_shares()
+    assert loaded.search("offertes", 5) == built.search("offertes", 5) != []
 
 
 def test_save_replaces_previous_and_leaves_no_temp_dirs(lex: LexicalIndex, tmp_path: Path) -> None:
@@ -162,10 +229,15 @@ def test_postings_are_bm25s_lucene_scores_to_the_bit() -> None:
     examples = Path(__file__).resolve().parents[2] / "examples" / "content"
     texts = [c for item in load_library(examples).items for c in chunk_text(item.title, item.body)]
     texts += ["", "the of and", "SOC 2 SOC 2 SOC 2 audits", "Audits? audits. AUDITS"]
+    texts += [*DUTCH.values(), "De offertes, de offerte en nog een offerte voor de klanten."]
     ours = LexicalIndex.build(list(range(100, 100 + len(texts))), texts)
 
+    # bm25s is given the very tokens our analysis makes, each text in its detected language.
+    analyzer = TextAnalyzer(ours.languages)
+    tokens = [analyzer.document_tokens(t) for t in texts]
+    assert {language for language, _ in tokens} == {"en", "nl"}
     reference = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
-    reference.index([tokenize(t) for t in texts], create_empty_token=False, show_progress=False)
+    reference.index([t for _, t in tokens], create_empty_token=False, show_progress=False)
     scores = reference.scores
     assert set(reference.vocab_dict) == set(ours._vocab)
     for token, theirs_id in reference.vocab_dict.items():

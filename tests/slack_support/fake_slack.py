@@ -39,6 +39,7 @@ JSON_FIELDS = frozenset(
         "user_auth_blocks",
         "view",
         "outputs",
+        "prompts",
     }
 )
 # Methods that answer without a token (the app itself never calls them with one).
@@ -90,6 +91,8 @@ class FakeSlack:
         self.faulted: list[SlackCall] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}
+        # conversations.info answers: channel id -> the channel object (name, is_ext_shared, ...)
+        self.channels: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -373,6 +376,38 @@ class FakeSlack:
             return _error("users_list_not_supplied")
         channel_id = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
         return {"ok": True, "channel": {"id": channel_id}}
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> Response:
+        with self._lock:
+            channel = self.channels.get(str(args.get("channel", "")))
+        if channel is None:
+            return _error("channel_not_found")
+        return {"ok": True, "channel": dict(channel)}
+
+    def _api_assistant_threads_setStatus(self, args: dict[str, Any]) -> Response:
+        if not args.get("channel_id") or not args.get("thread_ts") or "status" not in args:
+            return _error("invalid_arguments")
+        return {"ok": True}
+
+    def _api_assistant_threads_setTitle(self, args: dict[str, Any]) -> Response:
+        if not args.get("channel_id") or not args.get("thread_ts") or not args.get("title"):
+            return _error("invalid_arguments")
+        return {"ok": True}
+
+    def _api_assistant_threads_setSuggestedPrompts(self, args: dict[str, Any]) -> Response:
+        prompts = args.get("prompts")
+        if not args.get("channel_id") or not isinstance(prompts, list) or not prompts:
+            return _error("invalid_arguments")
+        if len(prompts) > 4 or any(not p.get("title") or not p.get("message") for p in prompts):
+            return _error("invalid_arguments")
+        return {"ok": True}
+
+    def _api_chat_unfurl(self, args: dict[str, Any]) -> Response:
+        if not (args.get("channel") and args.get("ts")) and not args.get("unfurl_id"):
+            return _error("invalid_arguments")
+        if not isinstance(args.get("unfurls"), dict):
+            return _error("invalid_unfurls")
+        return {"ok": True}
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> Response:
         if not args.get("filename") or not args.get("length"):

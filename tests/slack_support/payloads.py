@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from .fake_slack import BOT_USER_ID, TEAM_ID
 from .signing import sign
@@ -294,3 +294,55 @@ class SlackSender:
                 return status, text, elapsed
             return status, parsed if isinstance(parsed, dict) else {"_json": parsed}, elapsed
         return status, text, elapsed
+
+
+def select_action(
+    action_id: str,
+    value: str,
+    *,
+    block_id: str,
+    user_id: str = "U1",
+    channel_id: str = "C1",
+    message_ts: str = "1.0",
+    response_url: str | None = None,
+) -> Body:
+    """A choice in an external_select on a message (``block_actions`` with ``selected_option``)."""
+    body, _kind = block_actions(
+        action_id,
+        value,
+        user_id=user_id,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        response_url=response_url,
+    )
+    payload = json.loads(dict(parse_qsl(body.decode("utf-8")))["payload"])
+    payload["actions"] = [
+        {
+            "type": "external_select",
+            "action_id": action_id,
+            "block_id": block_id,
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
+    return _interactive(payload)
+
+
+def block_suggestion(
+    action_id: str, value: str, *, block_id: str, user_id: str = "U1", channel_id: str = "C1"
+) -> Body:
+    """What Slack sends when someone types into an external_select: the app answers options."""
+    payload = {
+        "type": "block_suggestion",
+        "user": _user(user_id, TEAM_ID),
+        "container": {"type": "message", "message_ts": "1.0", "channel_id": channel_id},
+        "api_app_id": "A1",
+        "token": VERIFICATION_TOKEN,
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "channel": {"id": channel_id, "name": "marketing"},
+        "message": {"type": "message", "ts": "1.0", "text": ""},
+    }
+    return _interactive(payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.dashboard import NEVER_SURFACED_DAYS, Dashboard
@@ -28,13 +29,15 @@ HOME_BLOCKS = 100
 MESSAGE_BLOCKS = 50
 
 
-def marketer_home_view(d: Dashboard) -> dict[str, Any]:
+def marketer_home_view(d: Dashboard, requests: Sequence[Block] = ()) -> dict[str, Any]:
+    """The marketer's Home tab; `requests` (the open asks from sales) go first."""
     blocks = [
         header("funnelbot: what sales uses, ignores and lacks"),
         context(
             f"Last {d.days} days · as of {d.generated_at:%Y-%m-%d %H:%M} UTC · "
             "`/content-stats 90` posts a chart and the full table"
         ),
+        *requests,
         *dashboard_blocks(d),
     ]
     return {"type": "home", "blocks": _fit(blocks, HOME_BLOCKS)}
@@ -122,6 +125,7 @@ def dashboard_blocks(d: Dashboard) -> list[Block]:
     for gap in d.gaps or ():
         blocks += gap_blocks(gap)
     blocks += [divider(), stage_fields(d.stages)]
+    blocks.append(context(f":card_file_box: Library: {d.lifecycle.line()}"))
     if d.past_review:
         blocks.append(
             list_section(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dashboard import NEVER_SURFACED_DAYS
-from bot.digest import DIGEST_DAYS, GAP_DAYS, RATING_DAYS, Digest
+from bot.digest import DIGEST_DAYS, GAP_DAYS, RATING_DAYS, Digest, requests_line
 from bot.slack.blocks.insights import (
     Block,
     context,
@@ -19,6 +19,7 @@ from bot.slack.blocks.insights import (
     thumbs_down_line,
     usage_line,
 )
+from bot.slack.mrkdwn import escape
 
 
 def digest_blocks(digest: Digest) -> list[Block]:
@@ -26,10 +27,11 @@ def digest_blocks(digest: Digest) -> list[Block]:
     blocks: list[Block] = [
         header(f"Weekly content digest, {digest.generated_at:%Y-%m-%d}"),
         context(
-            f"Last {DIGEST_DAYS} days: *{number(w.questions)}* questions from {number(w.reps)} "
-            f"reps · {number(w.rated)} answers rated ({percent(w.useful_rate)} useful) · "
+            f"Last {DIGEST_DAYS} days: *{number(w.questions)}* questions {w.askers()} "
+            f"· {number(w.rated)} answers rated ({percent(w.useful_rate)} useful) · "
             f"{number(w.sent)} assets sent · {number(w.weak)} weak matches"
         ),
+        context(escape(requests_line(digest.requests))),
         divider(),
         section(f"*:mag: Top content gaps*, last {GAP_DAYS} days: asked for, and we have nothing"),
     ]

@@ -86,7 +86,7 @@ def review_line(a: AssetRef) -> str:
 def gap_blocks(gap: GapGroup) -> list[Block]:
     """A gap as a section (what was asked, by how many) and a context line (other wordings)."""
     tags = [gap.stage or "stage unknown", *gap.industries, *gap.competitors]
-    who = f"{number(gap.reps)} rep{'s' if gap.reps != 1 else ''}"
+    who = gap.askers()
     asks = f"{number(gap.questions)} question{'s' if gap.questions != 1 else ''}"
     main = section(
         f"*{who} · {asks}* · {escape(' · '.join(tags))}\n“{escape(truncate(gap.label, 400))}”"

@@ -18,12 +18,29 @@ def progress_text(files: int, embedded: int, total: int | None, elapsed_s: float
 
 def summary_blocks(report: IngestReport) -> list[dict[str, Any]]:
     c = report.counts
-    head = "Dry run: nothing changed" if report.dry_run else "Reindex finished"
+    if report.dry_run:
+        head = "Dry run: nothing changed"
+    elif report.blocked:
+        head = "Reindex stopped before changing anything"
+    else:
+        head = "Reindex finished"
     counts = (
         f"*{head}* in {report.duration_s:.1f} s: {c['added']} added, {c['changed']} changed, "
         f"{c['removed']} removed, {c['unchanged']} unchanged, {c['failed']} failed"
     )
     blocks = [_section(counts)]
+    for warning in report.blocked:
+        blocks.append(_section(f":warning: {escape(warning)}"))
+    for source in report.failed_sources:
+        blocks.append(
+            _section(
+                f":warning: Source `{escape(source.key)}` failed, its content is kept as it was: "
+                f"{escape(source.error or 'unknown error')}"
+            )
+        )
+    if report.kept:
+        lines = [f"• {escape(k.describe())}" for k in report.kept[:MAX_LISTED]]
+        blocks.append(_section("*Kept previous versions*:\n" + "\n".join(lines)))
     if report.problems:
         lines = [f"• `{escape(p.path)}`: {escape(p.reason)}" for p in report.problems[:MAX_LISTED]]
         more = len(report.problems) - MAX_LISTED
@@ -38,6 +55,7 @@ def summary_blocks(report: IngestReport) -> list[dict[str, Any]]:
             shown = ", ".join(f"`{escape(i)}`" for i in ids[:MAX_LISTED])
             extra = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
             blocks.append(_section(f"*{title}* ({len(ids)}): {shown}{extra}"))
+    blocks.extend(_section(escape(notice)) for notice in report.notices)
     return blocks
 
 

@@ -163,7 +163,7 @@ def test_an_answer_is_posted_to_the_marketing_channel_with_the_whole_question(
     [row] = recommendations(slack_bot.services)
     first = slack_bot.services.searcher().assets[row.items[0].item_id]
     assert link(first.url, first.title) in section_text(blocks)
-    assert "Stage: *decision*" in json.dumps(blocks)
+    assert f"Stage: *{row.stage}*" in json.dumps(blocks)
     assert f"Answer #{row.id}" in json.dumps(blocks)
     assert ("Weak match" in json.dumps(blocks)) == row.weak
 

@@ -93,6 +93,20 @@ def test_every_declared_command_and_event_is_handled(slack_bot: SlackBot) -> Non
         | {"channel_type": "channel", "channel": "C1"},
         "message.groups": dm_message("hi", user="U1", ts="1.5")
         | {"channel_type": "group", "channel": "G1"},
+        "app_context_changed": {
+            "type": "app_context_changed",
+            "user": "U1",
+            "context": {},
+            "event_ts": "1.6",
+        },
+        "link_shared": {
+            "type": "link_shared",
+            "channel": "C1",
+            "user": "U1",
+            "message_ts": "1.7",
+            "links": [{"domain": "example.com", "url": "https://example.com/x"}],
+            "event_ts": "1.7",
+        },
     }
     assert set(events) == set(ids.BOT_EVENTS)
     for n, (name, event) in enumerate(events.items()):

@@ -222,3 +222,28 @@ def test_a_reindex_through_one_server_is_served_by_another_process(
     finally:
         replica.terminate()
         replica.wait(timeout=30)
+
+
+def test_reindex_of_a_mostly_dutch_library_ends_with_the_multilingual_hint(
+    slack_bot: SlackBot, library: Path
+) -> None:
+    import shutil
+
+    from tests.bot.bilingual_library import write_library
+
+    for folder in [p for p in library.iterdir() if p.is_dir()]:
+        shutil.rmtree(folder)
+    for file in [p for p in library.iterdir() if p.is_file()]:
+        file.unlink()
+    write_library(library / "bilingual")
+    # Replacing the whole library is a mass removal, which a reindex refuses: drop the old
+    # content deliberately first, as a team would with `funnelbot sources remove`.
+    from bot.sources import remove_source
+
+    remove_source(slack_bot.services, str(library))
+
+    command(slack_bot)
+
+    summary = final_summary(slack_bot)
+    assert "6 added" in summary
+    assert "FUNNELBOT_EMBEDDING_MODEL=multilingual-e5-small" in summary

@@ -1,4 +1,5 @@
-"""👍 / 👎 on an answer and "Sent it" on an asset: one feedback row per click."""
+"""👍 / 👎 on an answer and "Sent it" on an asset: one feedback row per click; Slack's native
+feedback buttons: one current vote per person."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.feedback import FeedbackError, give_feedback
+from bot.feedback import FeedbackError, give_feedback, vote
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.feedback import not_useful_modal
@@ -63,6 +64,29 @@ def register(app: App, services: Services) -> None:
             # The 👎 is already recorded; the modal only adds the reason if the rep gives one.
             client.views_open(
                 trigger_id=body["trigger_id"], view=not_useful_modal(rec, recorded.feedback_id)
+            )
+
+    @app.action(ids.NATIVE_FEEDBACK)
+    def native(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        with reply_on_failure(lambda msg: confirm(body, msg), "recording a vote"):
+            try:
+                kind, _, rec = str(action.get("value", "")).partition(":")
+                recorded = vote(
+                    services,
+                    int(rec),
+                    FeedbackKind(kind),
+                    user=body["user"]["id"],
+                    channel=click_channel(body),
+                )
+            except (FeedbackError, ValueError):
+                confirm(body, REFUSED)
+                return
+            confirm(
+                body,
+                "Thanks! Marketing sees your vote."
+                if recorded.changed
+                else "Already counted: one vote per answer.",
             )
 
     @app.action(ids.SENT)

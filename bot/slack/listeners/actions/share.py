@@ -40,7 +40,11 @@ def register(app: App, services: Services) -> None:
             except FeedbackError:
                 confirm(body, REFUSED)
                 return
-            blocks = answer_blocks(answer, shared_by=user)
+            blocks = answer_blocks(
+                answer,
+                shared_by=user,
+                ask_marketing=services.settings.marketing_channel is not None,
+            )
             channel = str((body.get("channel") or {}).get("id") or "")
             try:
                 client.chat_postMessage(channel=channel, text=answer_text(answer), blocks=blocks)

@@ -47,4 +47,12 @@ def register(app: App, services: Services) -> None:
             except QuestionError as error:
                 respond(url, text=str(error), blocks=notice_blocks(str(error), emoji=":warning:"))
                 return
-            respond(url, text=answer_text(answer), blocks=answer_blocks(answer, shareable=True))
+            respond(
+                url,
+                text=answer_text(answer),
+                blocks=answer_blocks(
+                    answer,
+                    shareable=True,
+                    ask_marketing=services.settings.marketing_channel is not None,
+                ),
+            )

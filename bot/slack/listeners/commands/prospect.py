@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot import prospects
+from bot.agent import map_channel
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.messages import notice_blocks
@@ -16,7 +18,8 @@ from content_store.stage import Stage, parse_stage
 
 PROSPECT_USAGE = (
     "Usage: `/prospect Acme decision` stores Acme's stage (awareness, consideration, decision); "
-    "`/prospect Acme` shows it."
+    "`/prospect Acme` shows it; `/prospect Acme #deal-channel` makes questions asked while "
+    "viewing that channel default to Acme."
 )
 
 
@@ -31,6 +34,20 @@ def parse_prospect_text(text: str) -> tuple[str, Stage | None]:
     return " ".join(words), None
 
 
+# Slack writes a channel as <#C123|name> when it escapes a command's text, as #name otherwise.
+_CHANNEL = re.compile(r"<#(?P<id>[CG][A-Z0-9]+)(?:\|(?P<label>[^>]*))?>|(?<!\S)#(?P<name>[\w.-]+)")
+
+
+def split_channel(text: str) -> tuple[str, str | None, str | None]:
+    """The text without its channel, and the channel's id and name (either may be None)."""
+    match = _CHANNEL.search(text)
+    if match is None:
+        return text, None, None
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+    name = match.group("label") or match.group("name")
+    return rest, match.group("id"), name.lower() if name else None
+
+
 def register(app: App, services: Services) -> None:
     @app.command(ids.PROSPECT_COMMAND)
     def prospect(ack: Ack, command: dict[str, Any]) -> None:
@@ -40,7 +57,28 @@ def register(app: App, services: Services) -> None:
                 text=PROSPECT_USAGE, blocks=notice_blocks(PROSPECT_USAGE), response_type="ephemeral"
             )
             return
+        text, channel_id, channel_name = split_channel(text)
         name, stage = parse_prospect_text(text)
+        if channel_id or channel_name:
+            try:
+                mapped = map_channel(
+                    services,
+                    name,
+                    channel_id=channel_id,
+                    channel_name=channel_name,
+                    user=str(command.get("user_id") or ""),
+                )
+            except ValueError as error:
+                message = f"{error}. {PROSPECT_USAGE}"
+                ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
+                return
+            where = f"#{channel_name}" if channel_name else f"<#{channel_id}>"
+            message = f"Questions asked while viewing {where} now default to {mapped}."
+            if stage is not None:
+                prospects.set_stage(services, name, stage, user=command.get("user_id"))
+                message += f" Stage stored: {stage}."
+            ack(text=escape(message), blocks=notice_blocks(message), response_type="ephemeral")
+            return
         try:
             if stage is not None:
                 view = prospects.set_stage(services, name, stage, user=command.get("user_id"))

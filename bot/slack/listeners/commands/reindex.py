@@ -99,9 +99,12 @@ def register(app: App, services: Services) -> None:
         if text not in ("", "dry-run", "dryrun", "--dry-run"):
             ack(text=USAGE, blocks=notice_blocks(USAGE))
             return
-        content_dir = services.settings.content_dir
-        if content_dir is None:
-            message = "FUNNELBOT_CONTENT_DIR is not set, so there is no library to reindex."
+        content_dir = list(services.settings.sources)
+        if not content_dir:
+            message = (
+                "Neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set, "
+                "so there is no library to reindex."
+            )
             ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
             return
         dry_run = text != ""

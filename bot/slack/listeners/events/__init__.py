@@ -1,14 +1,17 @@
-"""Events: the Home tab, mentions, and messages (DMs, replies in marketing threads)."""
+"""Events: the Home and Messages tabs, the viewed channel, asset links, and messages (DMs, replies
+in marketing threads)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners.events import app_home, mention, message
+from bot.slack.listeners.events import app_context, app_home, link_shared, mention, message
 
 
 def register(app: App, services: Services) -> None:
     app_home.register(app, services)
     mention.register(app, services)
     message.register(app, services)
+    app_context.register(app, services)
+    link_shared.register(app, services)

@@ -1,4 +1,5 @@
-"""Opening the app's Home tab: marketers see what sales uses and lacks, reps their history."""
+"""Opening the app: on the Home tab marketers see what sales uses and lacks, reps their history;
+on the Messages tab (the agent view) a rep gets suggested prompts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.agent import suggested_prompts
 from bot.crm.push import pushes_on
 from bot.dashboard import marketing_dashboard, with_gaps
 from bot.home import rep_home
+from bot.marketing_requests import open_requests
 from bot.services import Services
+from bot.slack.agent_view import set_prompts
 from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
+from bot.slack.blocks.requests import home_request_blocks
 from bot.slack.marketers import MarketerCheck
 
 
@@ -28,16 +33,22 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return  # the Messages tab is a DM, handled elsewhere
         user = event["user"]
+        if event.get("tab", "home") == "messages":
+            # The agent view opened: prompts that fit this rep, at the top of the conversation.
+            if event.get("channel"):
+                set_prompts(client, event["channel"], suggested_prompts(services, user))
+            return
+        if event.get("tab", "home") != "home":
+            return
         if not marketers.is_marketer(user):
             publish_rep_home(services, client, user)
             return
         # Publish at once; questions never embedded before are grouped next, then republished.
         dashboard = marketing_dashboard(services, embed=False)
-        client.views_publish(user_id=user, view=marketer_home_view(dashboard))
+        asks = home_request_blocks(*open_requests(services))
+        client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks))
         if dashboard.gaps is None:
             client.views_publish(
-                user_id=user, view=marketer_home_view(with_gaps(services, dashboard))
+                user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks)
             )

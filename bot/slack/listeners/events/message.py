@@ -1,5 +1,5 @@
 """`message` events: a DM to the bot is a question; a reply in a marketing thread may suggest an
-asset to the rep."""
+asset to the rep, and one in a request's thread answers the request."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.marketing import relay_suggestion
+from bot.marketing_requests import is_request_thread, reply_in_request_thread
 from bot.services import Services
 from bot.slack.conversation import answer_event
+from bot.slack.requests import after_step
 
 # A reply also sent to the channel is still a reply; other subtypes are edits, joins, bot posts.
 PERSON_SUBTYPES = (None, "thread_broadcast")
@@ -35,6 +37,19 @@ def register(app: App, services: Services) -> None:
             and thread_ts
             and thread_ts != event.get("ts")
         ):
+            step = reply_in_request_thread(
+                services,
+                channel=event["channel"],
+                thread_ts=thread_ts,
+                marketer=user,
+                text=event.get("text") or "",
+                event_id=body.get("event_id"),
+            )
+            if step is not None:
+                after_step(services, client, step, "picked" if step.answer else "reply")
+                return
+            if is_request_thread(services, event["channel"], thread_ts):
+                return  # the rep's own words, or a redelivery: nothing to relay
             relay_suggestion(
                 services,
                 channel=event["channel"],

@@ -1,0 +1,48 @@
+"""Calls to Slack's agent surface (assistant.threads.*), through bolt's own helpers.
+
+They decorate an answer; none may stop one. A workspace without the agent view answers them with
+an error, which is logged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.context.set_status import SetStatus
+from slack_bolt.context.set_title import SetTitle
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+SEARCHING = "Searching the content library…"
+PROMPTS_TITLE = "Ask about a prospect"
+
+
+def set_status(client: WebClient, channel: str, thread_ts: str, status: str) -> None:
+    _quietly("setStatus", lambda: SetStatus(client, channel, thread_ts)(status))
+
+
+def set_title(client: WebClient, channel: str, thread_ts: str, title: str) -> None:
+    _quietly("setTitle", lambda: SetTitle(client, channel, thread_ts)(title))
+
+
+def set_prompts(client: WebClient, channel: str, prompts: list[dict[str, str]]) -> None:
+    # No thread_ts: under agent_view the prompts sit at the top of the conversation (Slack's
+    # docs: a thread_ts there makes the call fail silently). bolt's SetSuggestedPrompts always
+    # sends one, so the client is called directly.
+    _quietly(
+        "setSuggestedPrompts",
+        lambda: client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel, prompts=prompts, title=PROMPTS_TITLE
+        ),
+    )
+
+
+def _quietly(name: str, call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except SlackApiError as error:
+        log.info("assistant.threads.%s refused: %s", name, error.response.get("error"))

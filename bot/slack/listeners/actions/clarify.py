@@ -1,0 +1,63 @@
+"""A vague question's stage buttons: answer the question again at the stage the rep picked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.feedback import FeedbackError
+from bot.logged_answer import load_answer
+from bot.recommend import Question, recommend
+from bot.services import Services
+from bot.slack import ids
+from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.failures import reply_on_failure
+from bot.slack.listeners.actions.feedback import REFUSED
+from bot.slack.listeners.actions.payload import click_channel, confirm
+from content_store.stage import parse_stage
+
+
+def register(app: App, services: Services) -> None:
+    def clarify(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        channel = click_channel(body)
+        message = body.get("message") or {}
+        thread = message.get("thread_ts") or message.get("ts")
+        with reply_on_failure(lambda msg: confirm(body, msg), "answering at a stage"):
+            try:
+                value = json.loads(action.get("value", ""))
+                original = load_answer(services, int(value["r"]))
+                stage = parse_stage(str(value["s"]))
+                if original is None or channel is None:
+                    raise FeedbackError("no such answer")
+            except (ValueError, KeyError, TypeError, FeedbackError):
+                confirm(body, REFUSED)
+                return
+            answer = recommend(
+                services,
+                Question(
+                    text=original.question,
+                    source="clarify",
+                    asker=user,
+                    prospect=original.prospect,
+                    stage=stage,
+                    team_id=(body.get("team") or {}).get("id"),
+                    channel_id=channel,
+                    thread_ts=thread,
+                ),
+            )
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread,
+                text=answer_text(answer),
+                blocks=answer_blocks(
+                    answer, ask_marketing=services.settings.marketing_channel is not None
+                ),
+            )
+
+    for action_id in ids.CLARIFY_STAGES:
+        app.action(action_id)(clarify)

