@@ -121,8 +121,8 @@ def recommend(services: Services, question: Question) -> Answer:
             if guess.stage is not None
             else StageDecision(None, StageSource.UNKNOWN, 0.0)
         )
-        if crm is not None and crm.note:  # the CRM was asked and had no stage: say so
-            decision = replace(decision, note=crm.note)
+    if crm is not None and crm.note:  # the CRM was asked and had no stage: say so
+        decision = replace(decision, note=crm.note)
     context = searcher.read_query(query, decision.stage, decision.confidence)
     ranked = searcher.rank(candidates, context, k=k)
     weak = is_weak_match(searcher.match_evidence(query, ranked), services.settings.weak_match)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,6 +39,9 @@ class RecordingApp(App):
         }
 
     def _note(self, kind: str, key: Any) -> None:
+        if isinstance(key, re.Pattern):
+            # A family of ids ("pick_prospect:0", ":1", ...): noted as the id it is built on.
+            key = next(a for a in ids.ACTIONS if key.pattern.startswith(f"^{re.escape(a)}"))
         self.registered[kind].add(key if isinstance(key, str) else str(key.get("type", key)))
 
     def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
