@@ -1,7 +1,7 @@
 """Asset links posted anywhere in Slack, described: title, type, stage, and for marketers how
 often sales is offered the asset and how it is rated.
 
-An asset tagged `internal` (the library's own metadata) is described only where no one outside
+An internal asset (`internal: true`, or tagged `internal`) is described only where no one outside
 the company can read it.
 """
 
@@ -56,7 +56,10 @@ def asset_cards(
             asset = asset_by_url(session, url)
             if asset is None:
                 continue
-            internal = INTERNAL_TAG in {t.casefold() for t in asset.tags or []}
+            # `internal: true` (the lifecycle field), or the older convention of an `internal` tag.
+            internal = bool(asset.internal) or INTERNAL_TAG in {
+                t.casefold() for t in asset.tags or []
+            }
             if internal and external_channel:
                 continue
             cards.append(
