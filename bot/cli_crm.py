@@ -34,7 +34,9 @@ def _settings() -> Settings:
 
 
 @crm_app.command("stages")
-def stages(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stages(
+    as_json: Annotated[bool, typer.Option("--json", help="The mapping as JSON.")] = False,
+) -> None:
     """The buyer stage each CRM stage maps to, for every pipeline."""
     from bot.crm import CrmError, make_crm
     from bot.crm.mapping import CrmConfigError, StageMapping, load_crm_config
