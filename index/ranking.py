@@ -379,7 +379,8 @@ def explain(
     competitors = [c for c in meta.competitors if c.casefold() in query.competitors]
     if competitors:
         details.append("covers " + ", ".join(competitors))
-    tags = [t for t in meta.tags if t in query.tags]
+    named = {c.casefold() for c in competitors}
+    tags = [t for t in meta.tags if t in query.tags and t.casefold() not in named]
     if tags:
         details.append("for " + ", ".join(t.replace("-", " ") for t in tags[:2]))
     if not details:
