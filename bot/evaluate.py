@@ -23,7 +23,7 @@ from index.stage_training import expected_calibration_error
 K = 5
 SYSTEMS: dict[str, str] = {
     "funnelbot": "funnelbot (fused + stage + fit)",
-    "fused": "plain hybrid (RRF, no fit)",
+    "fused": "plain hybrid (RRF k=60, no fit)",
     "dense": "dense only",
     "lexical": "BM25 only",
 }

@@ -18,12 +18,15 @@ from content_store.stage import Stage
 # Every constant below was chosen on the development set (examples/) with
 # scripts/tune_ranking.py; the test library (holdout/) was never used to choose them.
 # Reciprocal-rank fusion's k: how fast a lower rank's vote fades.
-RRF_K = 10
+RRF_K = 5
+# The plain hybrid baseline's k: the conventional 60 (Cormack et al., 2009), never tuned, so the
+# baseline does not move when funnelbot's own k does.
+PLAIN_RRF_K = 60
 # Fit bonuses, on the scale of the fused relevance (the best asset of both retrievers scores 1).
 STAGE_WEIGHT = 0.1  # times the stage's confidence: a 50% guess moves half as much
 STAGE_ONE_OFF = 1.0  # share of the stage weight taken from an asset one stage away
 STAGE_FAR = 1.0  # ... and two stages away
-COMPETITOR_BONUS = 0.15
+COMPETITOR_BONUS = 0.3
 TYPE_BONUS = 0.3
 TAG_BONUS = 0.15
 SAME_TYPE_PENALTY = 0.0

@@ -15,6 +15,7 @@ from index.filler import content_words, is_filler
 from index.lexical import LexicalIndex
 from index.match_quality import MatchEvidence
 from index.ranking import (
+    PLAIN_RRF_K,
     AssetMeta,
     Candidate,
     QueryContext,
@@ -34,7 +35,7 @@ CANDIDATES = 60
 
 class SearchMode(StrEnum):
     HYBRID = "hybrid"  # fused retrieval + stage and fit re-ranking: what the bot uses
-    FUSED = "fused"  # baseline for eval: reciprocal-rank fusion of the two retrievers alone
+    FUSED = "fused"  # baseline for eval: plain reciprocal-rank fusion (k=60) of the two alone
     DENSE = "dense"  # baseline for eval: embeddings alone
     LEXICAL = "lexical"  # baseline for eval: BM25 alone
 
@@ -137,7 +138,8 @@ class HybridSearcher:
         def cosines_of(chunk_ids: list[int]) -> list[float]:
             return (self.vectors.reconstruct_many(chunk_ids) @ vector).tolist()
 
-        return fuse_assets(dense, lexical, self._chunk_assets, cosines_of=cosines_of)
+        rrf_k = PLAIN_RRF_K if mode is SearchMode.FUSED else None
+        return fuse_assets(dense, lexical, self._chunk_assets, cosines_of=cosines_of, rrf_k=rrf_k)
 
     def infer_stage(
         self, query_vector: np.ndarray | None, candidates: Sequence[Candidate], text: str = ""

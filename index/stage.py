@@ -336,9 +336,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 # scripts/tune_ranking.py: the weight of the library's evidence against the question model's.
 LIBRARY_EVIDENCE_WEIGHT = 1.0
 # How many of the best-matching assets vote, and how much each rank's vote counts.
-LIBRARY_EVIDENCE_DEPTH = 3
+LIBRARY_EVIDENCE_DEPTH = 5
 # Added to every stage's vote: one asset must not make a stage certain.
 LIBRARY_EVIDENCE_PRIOR = 0.25
+# The product of two sources overstates its certainty on real questions: the combined log
+# probabilities are divided by this temperature, fitted (least log loss) on the development set.
+COMBINED_TEMPERATURE = 1.4
 
 
 def library_evidence(
@@ -365,14 +368,18 @@ def combine(
     library_probabilities: np.ndarray | None,
     *,
     library_weight: float | None = None,
+    temperature: float | None = None,
 ) -> np.ndarray:
-    """Product of experts: the question model's probabilities times the library's, weighted."""
+    """Product of experts: the question model's probabilities times the library's, weighted,
+    then softened by the temperature."""
     if library_weight is None:
         library_weight = LIBRARY_EVIDENCE_WEIGHT
+    if temperature is None:
+        temperature = COMBINED_TEMPERATURE
     log_p = np.log(np.clip(question_probabilities, 1e-9, 1.0))
     if library_probabilities is not None and library_weight > 0:
         log_p = log_p + library_weight * np.log(np.clip(library_probabilities, 1e-9, 1.0))
-    return softmax(log_p)
+    return softmax(log_p / temperature)
 
 
 def guess_from(probabilities: np.ndarray, classes: Sequence[Stage]) -> StageGuess:

@@ -8,6 +8,7 @@ run it on the test library (holdout/): its figures must stay an honest measure.
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -71,6 +72,38 @@ def main() -> None:
             :3
         ]
         stage_module.LIBRARY_EVIDENCE_PRIOR = best_stage[3]
+        _, _, decided = stage_figures()
+
+        # The temperature over the combined stage probabilities: least log loss on the questions
+        # whose stage is inferred (argmax, hence accuracy, does not depend on it).
+        inferred = [
+            (q, v)
+            for q, v in zip(questions, vectors, strict=True)
+            if not stage_named_in(q.question, searcher.vocabulary.stage_phrases)
+        ]
+
+        def log_loss(temperature: float) -> float:
+            total = 0.0
+            for q, v in inferred:
+                candidates = searcher.retrieve(q.question, query_vector=v)
+                model = searcher.stage_model
+                assert model is not None
+                ranked_stages = [searcher.assets[c.asset_id].stages for c in candidates]
+                p = stage_module.combine(
+                    model.probabilities(v, q.question),
+                    stage_module.library_evidence(ranked_stages, model.classes),
+                    temperature=temperature,
+                )
+                total -= math.log(max(1e-9, float(p[list(model.classes).index(q.stage)])))
+            return total / len(inferred)
+
+        temperatures = (0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5)
+        losses = {t: log_loss(t) for t in temperatures}
+        stage_module.COMBINED_TEMPERATURE = min(temperatures, key=losses.__getitem__)
+        print(
+            f"stage: COMBINED_TEMPERATURE = {stage_module.COMBINED_TEMPERATURE} "
+            f"(log loss {losses[stage_module.COMBINED_TEMPERATURE]:.3f}; at 1.0: {losses[1.0]:.3f})"
+        )
         _, _, decided = stage_figures()
 
         ranked_questions = [
