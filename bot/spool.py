@@ -4,11 +4,11 @@ serves, and before a click on a spooled answer needs its row."""
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy.orm import Session
 
 from bot.marketing import queue_answer_post
+from bot.polling import PollingThread
 from bot.services import Services
 from content_store.log import NewRecommendation
 from content_store.spool import ReplayReport
@@ -50,34 +50,21 @@ def flush_before_click(services: Services, recommendation_id: int) -> None:
         flush_spool(services, wait_seconds=CLICK_WAIT_SECONDS)
 
 
-class SpoolFlusher:
+class SpoolFlusher(PollingThread):
     """A daemon thread that replays the spool whenever it holds answers and the database is up."""
 
+    thread_name = "spool-flusher"
+
     def __init__(self, services: Services, *, interval_s: float = FLUSH_SECONDS) -> None:
+        super().__init__()
         self._services = services
         self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="spool-flusher", daemon=True)
-        self._thread.start()
+    def run_once(self) -> bool:
+        # Always idle afterwards: a replay writes what it can, the rest waits for the next turn.
+        if self._services.spool.has_pending():
+            flush_spool(self._services)
+        return False
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                if self._services.spool.has_pending():
-                    flush_spool(self._services)
-            except Exception:
-                log.exception("spool replay failed; retrying in %.0f s", self._interval_s)
-            if self._stop.wait(self._interval_s):
-                return
+    def idle_seconds(self) -> float:
+        return self._interval_s

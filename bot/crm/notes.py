@@ -8,16 +8,13 @@ never waits on it.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import secrets
-import socket
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crm.base import Crm, CrmError, CrmUnavailable
+from bot.polling import PollingThread, worker_id
 from bot.settings import Settings
 from content_store.models import ContentItem, OutboxKind, Recommendation
 from content_store.outbox import (
@@ -69,25 +66,22 @@ def queue_sent_note(
     return True
 
 
-class CrmNoteWorker:
+class CrmNoteWorker(PollingThread):
     """Delivers queued deal notes to the CRM, retrying failures with back-off."""
+
+    thread_name = "crm-notes"
 
     def __init__(
         self, sessions: sessionmaker[Session], crm: Crm, *, poll_s: float = POLL_SECONDS
     ) -> None:
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        super().__init__()
+        self.worker_id = worker_id()
         self._sessions = sessions
         self._crm = crm
         self._poll_s = poll_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="crm-notes", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+    def idle_seconds(self) -> float:
+        return self._poll_s
 
     def run_once(self, *, now: datetime | None = None) -> bool:
         """Deliver one due note; False if none was due."""
@@ -102,16 +96,6 @@ class CrmNoteWorker:
             return False
         self._deliver(message)
         return True
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                delivered = self.run_once()
-            except Exception:  # the database or a bug: log, wait, carry on
-                log.exception("CRM note worker cycle failed")
-                delivered = False
-            if not delivered:
-                self._stop.wait(self._poll_s)
 
     def _deliver(self, message: ClaimedMessage) -> None:
         payload = message.payload

@@ -8,11 +8,7 @@ the message back in the database with its next attempt time, so back-off survive
 from __future__ import annotations
 
 import logging
-import os
 import random
-import secrets
-import socket
-import threading
 import time
 from datetime import timedelta
 from http.client import HTTPException
@@ -21,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.polling import PollingThread, worker_id
 from bot.slack.blocks.marketing import render_outbox_message
 from content_store.outbox import ClaimedMessage, claim_next, mark_failed, mark_retry, mark_sent
 
@@ -50,7 +47,11 @@ BAD_MESSAGE_ERRORS = frozenset(
 )
 
 
-class OutboxWorker:
+class OutboxWorker(PollingThread):
+    """Posts queued messages to Slack, one at a time, paced per channel."""
+
+    thread_name = "outbox-worker"
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -60,30 +61,14 @@ class OutboxWorker:
         poll_s: float = POLL_SECONDS,
         claim_ttl: timedelta = CLAIM_TTL,
     ) -> None:
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        super().__init__()
+        self.worker_id = worker_id()
         self._sessions = sessions
         self._client = client
         self._pace_s = pace_s
         self._poll_s = poll_s
         self._claim_ttl = claim_ttl
         self._resume_at: dict[str, float] = {}  # channel -> monotonic time it may be posted to
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="outbox-worker", daemon=True)
-        self._thread.start()
-        log.info("outbox worker %s started", self.worker_id)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """Finish the message in hand, then stop."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def run_once(self) -> bool:
         """Claim and deliver one message; False if none was deliverable now."""
@@ -97,17 +82,7 @@ class OutboxWorker:
         self._deliver(message)
         return True
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                delivered = self.run_once()
-            except Exception:  # the database or a bug: log, wait, carry on
-                log.exception("outbox worker cycle failed")
-                delivered = False
-            if not delivered:
-                self._stop.wait(self._idle_seconds())
-
-    def _idle_seconds(self) -> float:
+    def idle_seconds(self) -> float:
         now = time.monotonic()
         return min([self._poll_s, *(t - now for t in self._resume_at.values() if t > now)])
 
