@@ -336,12 +336,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 # scripts/tune_ranking.py: the weight of the library's evidence against the question model's.
 LIBRARY_EVIDENCE_WEIGHT = 1.0
 # How many of the best-matching assets vote, and how much each rank's vote counts.
-LIBRARY_EVIDENCE_DEPTH = 5
+LIBRARY_EVIDENCE_DEPTH = 3
 # Added to every stage's vote: one asset must not make a stage certain.
 LIBRARY_EVIDENCE_PRIOR = 0.25
 # The product of two sources overstates its certainty on real questions: the combined log
 # probabilities are divided by this temperature, fitted (least log loss) on the development set.
-COMBINED_TEMPERATURE = 1.4
+COMBINED_TEMPERATURE = 1.2
 
 
 def library_evidence(
