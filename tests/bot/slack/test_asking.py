@@ -23,11 +23,12 @@ def test_content_command_answers_privately_with_the_expected_asset(slack_bot: Sl
     assert reply.args["response_type"] == "ephemeral"
     text = block_text(valid_blocks(reply))
     assert f"<{SECURITY_URL}|{SECURITY_TITLE}>" in text
-    assert "decision stage" in text
     assert ids.SHARE in text
     [row] = recommendations(slack_bot.services)
     assert (row.source, row.asker, row.channel_id, row.question) == ("slash", "U1", "C1", SOC2)
-    assert row.stage == "decision"
+    # The stage is inferred by the trained model: whichever it is, the answer names the logged one.
+    assert row.stage in {"awareness", "consideration", "decision"}
+    assert f"{row.stage} stage" in text
     assert row.items[0].item_id == "sec-security-whitepaper"
 
 
