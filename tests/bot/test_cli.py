@@ -124,3 +124,30 @@ def test_eval_on_a_library_folder_ingests_it_into_a_scratch_home(
     assert "weak-match flag: precision" in printed
     # The scratch home is thrown away: the configured home got no index.
     assert not (tmp_path / "home" / "index").exists()
+
+
+def test_ask_speaks_the_terminals_language(
+    tmp_path: Path, database_url: str, library: Path
+) -> None:
+    runner = CliRunner()
+    env = {"FUNNELBOT_HOME": str(tmp_path / "home"), "FUNNELBOT_DATABASE_URL": database_url}
+    assert runner.invoke(app, ["ingest", str(library)], env=env).exit_code == 0
+    question = "prospect asked for our SOC 2 report"
+    dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
+
+    dutch = runner.invoke(app, ["ask", question], env=dutch_terminal)
+    english = runner.invoke(app, ["ask", question], env={**env, "LANG": "C.UTF-8"})
+    as_json = runner.invoke(app, ["ask", question, "--json"], env=dutch_terminal)
+    empty = runner.invoke(app, ["ask", " "], env=dutch_terminal)
+
+    assert dutch.exit_code == 0, dutch.output
+    assert "Fase: beslissingsfase (afgeleid uit " in dutch.stdout
+    assert "voor de beslissingsfase" in dutch.stdout  # an asset's reason
+    assert "vastgelegd als #1" in dutch.stdout
+    assert "Stage:" not in dutch.stdout
+    assert "Stage: decision stage (inferred from " in english.stdout
+    assert "logged as #2" in english.stdout
+    # --json is for programs: the same English whatever the terminal.
+    assert "decision-stage" in json.loads(as_json.stdout)["items"][0]["reason"]
+    assert empty.exit_code == 2
+    assert "de vraag is leeg" in empty.stderr
