@@ -112,5 +112,8 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
         blocks = prospect_blocks(
             view.name, view.stage, view.history, changed=stage is not None, crm=view.crm, t=t
         )
-        said = escape(f"{view.name}: {t.stage(view.stage)}")
+        if view.stage == "not stored":
+            said = escape(_("%(name)s: no stage stored.", name=view.name))
+        else:
+            said = escape(f"{view.name}: {t.stage(view.stage)}")
         ack(text=said, blocks=blocks, response_type="ephemeral")
