@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.answer import StageDecision, StageSource
 from bot.cli import app
+from bot.i18n import translator
+from content_store.stage import Stage
 from tests.conftest import EXAMPLES
 
 
@@ -141,13 +144,17 @@ def test_ask_speaks_the_terminals_language(
     empty = runner.invoke(app, ["ask", " "], env=dutch_terminal)
 
     assert dutch.exit_code == 0, dutch.output
-    assert "Fase: beslissingsfase (afgeleid uit " in dutch.stdout
-    assert "voor de beslissingsfase" in dutch.stdout  # an asset's reason
-    assert "vastgelegd als #1" in dutch.stdout
-    assert "Stage:" not in dutch.stdout
-    assert "Stage: decision stage (inferred from " in english.stdout
-    assert "logged as #2" in english.stdout
     # --json is for programs: the same English whatever the terminal.
-    assert "decision-stage" in json.loads(as_json.stdout)["items"][0]["reason"]
+    answer = json.loads(as_json.stdout)
+    assert "-stage " in answer["items"][0]["reason"]
+    stage = StageDecision(
+        Stage(answer["stage"]), StageSource(answer["stage_source"]), answer["stage_confidence"]
+    )
+    assert f"Fase: {stage.explain(translator('nl'))}" in dutch.stdout
+    assert f"Stage: {stage.explain()}" in english.stdout
+    assert "Stage:" not in dutch.stdout
+    assert " voor de " in dutch.stdout  # an asset's reason: "battlecard voor de beslissingsfase"
+    assert "vastgelegd als #1" in dutch.stdout
+    assert "logged as #2" in english.stdout
     assert empty.exit_code == 2
     assert "de vraag is leeg" in empty.stderr

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
+from bot.answer import StageDecision, StageSource
+from bot.i18n import translator
 from bot.settings import Settings
 from bot.slack import ids
 from bot.slack.blocks.marketing import render_outbox_message
 from bot.slack.client import make_web_client
 from bot.slack.language import ReplyLanguages
 from bot.slack.outbox_worker import OutboxWorker
+from content_store.stage import Stage
 from tests.bot.slack.conftest import SlackBot
 from tests.bot.slack.helpers import block_text, button_value, recommendations, valid_blocks
 from tests.slack_support import (
@@ -129,8 +132,11 @@ def test_an_english_question_from_a_dutch_locale_rep_is_answered_in_english(
 
     blocks = valid_blocks(ask(slack_bot, ENGLISH))
 
+    [row] = recommendations(slack_bot.services)
     assert buttons(blocks)[ids.USEFUL] == ":+1: Useful"
-    assert stage_line(blocks).startswith("Stage: decision stage")
+    stage = Stage(row.stage) if row.stage else None
+    decision = StageDecision(stage, StageSource(row.stage_source), row.stage_confidence)
+    assert stage_line(blocks) == f"Stage: {decision.explain()}"
     assert "Nuttig" not in block_text(blocks)
 
 
@@ -245,9 +251,9 @@ def test_the_marketing_channel_reads_funnelbot_language_and_a_dm_to_a_rep_the_re
     text = block_text(valid_blocks(post))
     assert post.args["text"].startswith("<@U1> vroeg: ")
     assert ":speech_balloon: <@U1> vroeg, via /content:" in text
-    assert "Fase: *beslissing*" in text
-    # The rep's DM with marketing's suggestion is in the rep's language, not the channel's.
     [row] = recommendations(services)
+    assert f"Fase: *{translator('nl').stage(row.stage)}*" in text
+    # The rep's DM with marketing's suggestion is in the rep's language, not the channel's.
     suggestion = render_outbox_message(
         {
             "note": "suggestion",
