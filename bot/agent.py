@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer
+from bot.i18n import N_, Translator, english
 from bot.services import Services
 from content_store.db import transaction
 from content_store.models import Prospect, ProspectChannel, Recommendation, ViewedContext
@@ -29,9 +30,12 @@ TITLE_CHARS = 80
 # Channel names that name a deal: the issue's `#deal-acme` and `#acme-ext`, as naming patterns.
 _DEAL_CHANNEL = (re.compile(r"^deal[-_](?P<name>.+)$"), re.compile(r"^(?P<name>.+)[-_]ext$"))
 GENERIC_PROMPTS = (
-    ("What fits an early prospect?", "What do I send a prospect who is just learning about us?"),
-    ("Beat a competitor", "They're comparing us with a competitor, what do I send?"),
-    ("Prove the ROI", "The CFO wants numbers before signing, what do I send?"),
+    (
+        N_("What fits an early prospect?"),
+        N_("What do I send a prospect who is just learning about us?"),
+    ),
+    (N_("Beat a competitor"), N_("They're comparing us with a competitor, what do I send?")),
+    (N_("Prove the ROI"), N_("The CFO wants numbers before signing, what do I send?")),
 )
 
 
@@ -41,9 +45,13 @@ class ViewedProspect:
     channel: str  # how the answer names it: "#deal-acme", or the id when the name is unknown
 
 
-def suggested_prompts(services: Services, user: str) -> list[dict[str, str]]:
-    """Up to four prompts: the prospect of the channel the rep views, their recent prospects,
-    then general ones."""
+def suggested_prompts(
+    services: Services, user: str, t: Translator | None = None
+) -> list[dict[str, str]]:
+    """Up to four prompts in t's language (English by default): the prospect of the channel the
+    rep views, their recent prospects, then general ones."""
+    t = t or english()
+    _ = t.gettext
     names: list[str] = []
     viewed = viewed_prospect(services.sessions, user)
     if viewed is not None:
@@ -56,17 +64,20 @@ def suggested_prompts(services: Services, user: str) -> list[dict[str, str]]:
             .order_by(func.max(Recommendation.id).desc())
             .limit(MAX_PROMPTS)
         ).all()
-    for name, _ in recent:
+    for name, _last in recent:
         if name and prospect_key(name) not in {prospect_key(n) for n in names}:
             names.append(name)
     prompts = [
-        {"title": f"Next for {name}"[:75], "message": f"What do I send {name} next?"}
+        {
+            "title": _("Next for %(name)s", name=name)[:75],
+            "message": _("What do I send %(name)s next?", name=name),
+        }
         for name in names[:MAX_PROMPTS]
     ]
     for title, message in GENERIC_PROMPTS:
         if len(prompts) >= MAX_PROMPTS:
             break
-        prompts.append({"title": title, "message": message})
+        prompts.append({"title": _(title), "message": _(message)})
     return prompts
 
 

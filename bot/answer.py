@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.i18n import N_, Phrase, Translator, english
 from content_store.stage import Stage
+from index.ranking import Reason
 
 # Below this confidence an inferred stage is said as "probably …" (chosen on the development set:
 # inferred stages under it were right less often than not).
@@ -26,32 +28,112 @@ class StageDecision:
     stage: Stage | None
     source: StageSource
     confidence: float  # 1.0 for stated/prospect; the inference's own estimate otherwise
-    cue: str | None = None  # the words that decided it, for the explanation
-    note: str | None = None  # why a source was passed over ("no open deal in HubSpot for Acme")
+    cue: str | Phrase | None = None  # the words that decided it, for the explanation
+    # Why a source was passed over ("no open deal in HubSpot for Acme").
+    note: str | Phrase | None = None
 
     @property
     def uncertain(self) -> bool:
         return self.source is StageSource.INFERRED and self.confidence < UNSURE_BELOW
 
-    def explain(self) -> str:
-        """One line a rep can read: which stage, and why we think so."""
-        text = self._explain()
-        return f"{text} ({self.note})" if self.note else text
+    def explain(self, t: Translator | None = None) -> str:
+        """One line a rep can read, in t's language (English by default): which stage, and why
+        we think so."""
+        t = t or english()
+        text = self._explain(t)
+        return (
+            t.gettext("%(line)s (%(note)s)", line=text, note=t.say(self.note))
+            if self.note
+            else text
+        )
 
-    def _explain(self) -> str:
+    def _explain(self, t: Translator) -> str:
+        _ = t.gettext
         if self.stage is None:
-            return "stage unknown: no stage stated, stored or recognisable in the question"
+            return _("stage unknown: no stage stated, stored or recognisable in the question")
+        stage = t.stage_phrase(self.stage)
+        cue = t.say(self.cue) if self.cue is not None else None
         if self.source is StageSource.STATED:
-            return f"{self.stage} stage, as you said"
+            return _("%(stage)s, as you said", stage=stage)
         if self.source is StageSource.CRM:
-            return f"{self.stage} stage, {self.cue}"
+            return _("%(stage)s, %(cue)s", stage=stage, cue=cue or "")
         if self.source is StageSource.PROSPECT:
-            who = f" for {self.cue}" if self.cue else ""
-            return f"{self.stage} stage, stored{who}"
-        cue = f" from “{self.cue}”" if self.cue else " from the question and the closest assets"
+            if cue:
+                return _("%(stage)s, stored for %(prospect)s", stage=stage, prospect=cue)
+            return _("%(stage)s, stored", stage=stage)
+        sure = t.percent(self.confidence)
         if self.uncertain:
-            return f"probably {self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
-        return f"{self.stage} stage (inferred{cue}, {self.confidence:.0%} sure)"
+            if cue:
+                return _(
+                    "probably %(stage)s (inferred from “%(cue)s”, %(sure)s sure)",
+                    stage=stage,
+                    cue=cue,
+                    sure=sure,
+                )
+            return _(
+                "probably %(stage)s (inferred from the question and the closest assets, "
+                "%(sure)s sure)",
+                stage=stage,
+                sure=sure,
+            )
+        if cue:
+            return _(
+                "%(stage)s (inferred from “%(cue)s”, %(sure)s sure)",
+                stage=stage,
+                cue=cue,
+                sure=sure,
+            )
+        return _(
+            "%(stage)s (inferred from the question and the closest assets, %(sure)s sure)",
+            stage=stage,
+            sure=sure,
+        )
+
+
+def crm_cue(crm: str, deal: str, deal_stage: str) -> Phrase:
+    """How a CRM stage is explained: "from HubSpot: deal 'Acme renewal' is in Contract sent"."""
+    return Phrase(
+        N_("from %(crm)s: deal '%(deal)s' is in %(deal_stage)s"),
+        {"crm": crm, "deal": deal, "deal_stage": deal_stage},
+    )
+
+
+def say_reason(reason: Reason, t: Translator) -> str:
+    """An asset's reason (index.ranking.Reason) in t's language: in English, exactly the line
+    the log keeps."""
+    _ = t.gettext
+    kind = reason.type.replace("-", " ")
+    head = kind
+    if reason.stages:
+        stage = (
+            _stage_adjective(reason.stages[0], t)
+            if len(reason.stages) == 1
+            else _("%(stages)s-stage", stages=t.stages(reason.stages))
+        )
+        head = _("%(stage)s %(type)s", stage=stage, type=kind)
+    details: list[str] = []
+    if reason.competitors:
+        details.append(_("covers %(competitors)s", competitors=", ".join(reason.competitors)))
+    if reason.tags:
+        tags = ", ".join(tag.replace("-", " ") for tag in reason.tags)
+        details.append(_("for %(tags)s", tags=tags))
+    if reason.terms:
+        terms = ", ".join(f"“{term}”" for term in reason.terms)
+        details.append(_("on %(terms)s", terms=terms))
+    if reason.off_stage is not None:
+        details.append(_("not written for %(stage)s", stage=t.stage_phrase(reason.off_stage)))
+    return "; ".join([head, *details])
+
+
+def _stage_adjective(stage: Stage, t: Translator) -> str:
+    _ = t.gettext
+    adjectives = {
+        Stage.AWARENESS: _("awareness-stage"),
+        Stage.CONSIDERATION: _("consideration-stage"),
+        Stage.DECISION: _("decision-stage"),
+        Stage.CUSTOMER: _("customer-stage"),
+    }
+    return adjectives.get(stage, f"{stage}-stage")
 
 
 @dataclass(frozen=True)
@@ -62,9 +144,15 @@ class AnswerItem:
     type: str
     stages: tuple[Stage, ...]
     score: float
-    reason: str
+    reason: str | Phrase  # English in the log; a Phrase where it is the bot's own sentence
     rank: int  # 1-based
     internal: bool = False  # for reps only: "internal, don't forward"
+    why: Reason | None = None  # the reason in parts, to say it in the reader's language
+
+    def explain(self, t: Translator | None = None) -> str:
+        """Why this asset, in t's language (English by default)."""
+        t = t or english()
+        return say_reason(self.why, t) if self.why is not None else t.say(self.reason)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -74,7 +162,7 @@ class AnswerItem:
             "type": self.type,
             "stages": [str(s) for s in self.stages],
             "score": round(self.score, 4),
-            "reason": self.reason,
+            "reason": self.explain(),
         }
         if self.internal:
             out["internal"] = True
@@ -121,7 +209,7 @@ class Answer:
             "stage": str(self.stage.stage) if self.stage.stage else None,
             "stage_source": str(self.stage.source),
             "stage_confidence": round(self.stage.confidence, 2),
-            **({"stage_note": self.stage.note} if self.stage.note else {}),
+            **({"stage_note": str(self.stage.note)} if self.stage.note else {}),
             "weak_match": self.weak,
             "vague": self.vague,
             "items": [item.to_json() for item in self.items],

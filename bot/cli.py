@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot import cli_sources
 from bot.answer import Answer
 from bot.cli_crm import crm_app
+from bot.i18n import Translator
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -297,6 +299,7 @@ def ask(
     if not active_items(services.sessions):
         # Not a content gap: there is no content. Nothing is logged.
         raise _fail(NOTHING_INGESTED.format(home=services.settings.home))
+    t = _terminal_language(services.settings)
     questions = sys.stdin if question == "-" else [question]
     answered = 0
     for line in questions:
@@ -308,43 +311,71 @@ def ask(
             )
         except QuestionError as error:
             if question != "-":
-                raise _fail(str(error)) from None
+                raise _fail(t.error(error)) from None
             print(json.dumps({"question": line.strip(), "error": str(error)}), flush=True)
             continue
         answered += 1
         if as_json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
-            _print_answer(answer)
+            _print_answer(answer, t)
     if answered == 0 and question == "-":
         raise _fail("no questions on standard input")
 
 
-def _print_answer(answer: Answer) -> None:
-    out.print(f"[bold]{answer.question}[/bold]", highlight=False)
+def _terminal_language(settings: Settings) -> Translator:
+    """The CLI speaks the terminal's language (LANG and friends) when it has a catalog; else
+    FUNNELBOT_LANGUAGE (English unless set). `--json` stays English: it is for programs."""
+    from bot.i18n import translator
+
+    return translator(settings.terminal_language or settings.language)
+
+
+def _print_answer(answer: Answer, t: Translator | None = None) -> None:
+    from bot.i18n import english
+
+    t = t or english()
+    _ = t.gettext
+    out.print(f"[bold]{escape(answer.question)}[/bold]", highlight=False)
     if answer.vague:
         out.print(
-            "[yellow]Too little to search on: name the topic or what the prospect needs, or "
-            "give --stage.[/yellow] Closest picks for now:",
+            "[yellow]"
+            + escape(
+                _(
+                    "Too little to search on: name the topic or what the prospect needs, or "
+                    "give --stage."
+                )
+            )
+            + "[/yellow] "
+            + escape(_("Closest picks for now:")),
             highlight=False,
         )
-    out.print(f"Stage: {answer.stage.explain()}", highlight=False)
+    out.print(escape(_("Stage: %(line)s", line=answer.stage.explain(t))), highlight=False)
     if answer.weak:
-        out.print("[yellow]Nothing strong for this: it is logged as a content gap.[/yellow]")
-    for item in answer.items:
-        internal = " [yellow]internal, don't forward[/yellow]" if item.internal else ""
         out.print(
-            f"{item.rank}. [bold]{item.title}[/bold] ({item.type}){internal}", highlight=False
+            "[yellow]"
+            + escape(_("Nothing strong for this: it is logged as a content gap."))
+            + "[/yellow]"
+        )
+    for item in answer.items:
+        internal = (
+            " [yellow]" + escape(_("internal, don't forward")) + "[/yellow]"
+            if item.internal
+            else ""
+        )
+        out.print(
+            f"{item.rank}. [bold]{escape(item.title)}[/bold] ({escape(item.type)}){internal}",
+            highlight=False,
         )
         if item.url:
-            out.print(f"   {item.url}", highlight=False)
-        out.print(f"   {item.reason}", highlight=False)
+            out.print(f"   {escape(item.url)}", highlight=False)
+        out.print(f"   {escape(item.explain(t))}", highlight=False)
     logged = (
-        f"logged as #{answer.recommendation_id}"
+        _("logged as #%(id)s", id=answer.recommendation_id)
         if answer.recommendation_id > 0
-        else "database away: kept in the local spool, logged when it is back"
+        else _("database away: kept in the local spool, logged when it is back")
     )
-    out.print(f"[dim]{answer.latency_ms:.0f} ms, {logged}[/dim]")
+    out.print(f"[dim]{escape(f'{answer.latency_ms:.0f} ms, {logged}')}[/dim]")
 
 
 @prospect_app.command("set")

@@ -13,8 +13,10 @@ from bot.services import Services
 from content_store.log import find_by_thread
 from content_store.models import ContentItem, Recommendation, RecommendationItem
 
+# English and Dutch ("meer zoals 2", "iets als 2"): the help text offers both.
 _MORE_LIKE = re.compile(
-    r"\b(?:more|others?|similar|something)\s+(?:like|to)\s+(?:number\s+|no\.?\s*|#)?(\d{1,2})\b",
+    r"\b(?:more|others?|similar|something|meer|iets|vergelijkbaar)\s+(?:like|to|zoals|als|met)\s+"
+    r"(?:number\s+|no\.?\s*|nummer\s+|nr\.?\s*|#)?(\d{1,2})\b",
     re.IGNORECASE,
 )
 

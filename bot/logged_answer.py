@@ -8,6 +8,15 @@ from bot.spool import flush_before_click
 from content_store.log import get_recommendation
 from content_store.models import ContentItem
 from content_store.stage import Stage
+from index.ranking import Reason
+
+
+def logged_question(services: Services, recommendation_id: int) -> str | None:
+    """The question an answer was given to, as logged (None: no such answer)."""
+    flush_before_click(services, recommendation_id)
+    with services.sessions() as session:
+        row = get_recommendation(session, recommendation_id)
+        return row.question if row is not None else None
 
 
 def load_answer(services: Services, recommendation_id: int) -> Answer | None:
@@ -30,6 +39,7 @@ def load_answer(services: Services, recommendation_id: int) -> Answer | None:
                     reason=logged.reason,
                     rank=logged.rank,
                     internal=asset.internal,
+                    why=_reason(logged.reason_parts),
                 )
             )
         return Answer(
@@ -45,3 +55,14 @@ def load_answer(services: Services, recommendation_id: int) -> Answer | None:
             weak=row.weak,
             latency_ms=row.latency_ms,
         )
+
+
+def _reason(parts: object) -> Reason | None:
+    """The logged reason's parts; None for a row logged before they were (its English line is
+    shown then)."""
+    if not isinstance(parts, dict):
+        return None
+    try:
+        return Reason.from_json(parts)
+    except ValueError:
+        return None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
 from bot.feedback import shown_to
+from bot.i18n import N_, LocalizedError, Phrase
 from bot.marketing import suggested_asset
 from bot.services import Services
 from content_store.db import transaction
@@ -53,7 +54,7 @@ WORK_END_HOUR = 17
 SOURCE = "marketing"
 
 
-class RequestError(ValueError):
+class RequestError(LocalizedError):
     """The request cannot be made or changed as asked; the message says why, in one line."""
 
 
@@ -103,7 +104,7 @@ def request_draft(
     with services.sessions() as session:
         answer = get_recommendation(session, recommendation_id)
         if answer is None or not shown_to(answer, user=user, channel=channel):
-            raise RequestError("that button no longer matches an answer I gave you")
+            raise RequestError(N_("that button no longer matches an answer I gave you"))
         return Draft(answer.id, answer.question, answer.prospect, answer.stage)
 
 
@@ -120,11 +121,11 @@ def open_request(
     """Record the request; the Slack layer posts it and then calls `record_post`."""
     need = clean_text(need or "").strip()
     if not need:
-        raise RequestError("say what you need: the request is empty")
+        raise RequestError(N_("say what you need: the request is empty"))
     if deadline not in {str(d) for d in RequestDeadline}:
-        raise RequestError(f"unknown deadline {deadline!r}")
+        raise RequestError(N_("unknown deadline %(deadline)r"), deadline=deadline)
     if stage and stage not in {str(s) for s in Stage}:
-        raise RequestError(f"unknown stage {stage!r}")
+        raise RequestError(N_("unknown stage %(stage)r"), stage=stage)
     with transaction(services.sessions) as session:
         rep_channel, rep_thread = rep, None  # a DM with the bot, unless the answer was in one
         if recommendation_id is not None:
@@ -132,7 +133,7 @@ def open_request(
             # button's click was checked with `request_draft`).
             answer = get_recommendation(session, recommendation_id)
             if answer is None:
-                raise RequestError(f"there is no answer #{recommendation_id}")
+                raise RequestError(N_("there is no answer #%(id)s"), id=recommendation_id)
             recommendation_id = answer.id
             if answer.asker == rep and answer.source in ("mention", "dm") and answer.channel_id:
                 rep_channel, rep_thread = answer.channel_id, answer.thread_ts
@@ -170,9 +171,11 @@ def take_request(services: Services, request_id: int, *, marketer: str) -> Step:
     with transaction(services.sessions) as session:
         row = _get(session, request_id, for_update=True)
         if row.status == RequestStatus.DONE:
-            raise RequestError(f"request #{row.id} is already done")
+            raise RequestError(N_("request #%(id)s is already done"), id=row.id)
         if row.taker and row.taker != marketer:
-            raise RequestError(f"<@{row.taker}> already took request #{row.id}")
+            raise RequestError(
+                N_("<@%(taker)s> already took request #%(id)s"), taker=row.taker, id=row.id
+            )
         first = _respond(row)
         now = datetime.now(UTC)
         row.taker, row.taken_at = marketer, row.taken_at or now
@@ -188,10 +191,10 @@ def answer_with_asset(
     with transaction(services.sessions) as session:
         row = _get(session, request_id, for_update=True)
         if row.status == RequestStatus.DONE:
-            raise RequestError(f"request #{row.id} is already done")
+            raise RequestError(N_("request #%(id)s is already done"), id=row.id)
         asset = session.get(ContentItem, asset_id)
         if asset is None or not asset.active:
-            raise RequestError(f"there is no asset {asset_id!r} in the library")
+            raise RequestError(N_("there is no asset %(asset)r in the library"), asset=asset_id)
         return _answer_with(session, row, asset, marketer, comment)
 
 
@@ -199,7 +202,7 @@ def finish_request(services: Services, request_id: int, *, marketer: str) -> Ste
     with transaction(services.sessions) as session:
         row = _get(session, request_id, for_update=True)
         if row.status == RequestStatus.DONE:
-            raise RequestError(f"request #{row.id} is already done")
+            raise RequestError(N_("request #%(id)s is already done"), id=row.id)
         first = _respond(row)
         row.status = str(RequestStatus.DONE)
         row.done_at, row.done_by = datetime.now(UTC), marketer
@@ -343,7 +346,7 @@ def _answer_with(
     first = _respond(row)
     stages = tuple(Stage(s) for s in asset.stages if s in {str(x) for x in Stage})
     stage = Stage(row.stage) if row.stage else None
-    reason = f"picked by marketing for “{row.need[:120]}”"
+    reason = Phrase(N_("picked by marketing for “%(need)s”"), {"need": row.need[:120]})
     answer_row = record_recommendation(
         session,
         NewRecommendation(
@@ -359,7 +362,7 @@ def _answer_with(
             top_score=1.0,
             weak=False,
             latency_ms=0.0,
-            items=[LoggedItem(asset.id, 1, 1.0, reason)],
+            items=[LoggedItem(asset.id, 1, 1.0, str(reason))],
         ),
     )
     row.asset_id, row.answer_id = asset.id, answer_row.id
@@ -411,7 +414,7 @@ def _get(session: Session, request_id: int, *, for_update: bool = False) -> Mark
         query = query.with_for_update()  # two marketers clicking at once: one waits
     row = session.scalar(query)
     if row is None:
-        raise RequestError(f"there is no request #{request_id}")
+        raise RequestError(N_("there is no request #%(id)s"), id=request_id)
     return row
 
 

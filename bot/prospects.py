@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.crm.lookup import crm_view
+from bot.i18n import Phrase
 from bot.services import Services
 from content_store.db import transaction
 from content_store.models import Prospect
@@ -18,7 +19,7 @@ class ProspectView:
     name: str
     stage: str
     history: list[tuple[str, datetime, str | None]]  # newest first: stage, when, who
-    crm: str | None = None  # what the CRM says of the prospect, when one is configured
+    crm: Phrase | None = None  # what the CRM says of the prospect, when one is configured
 
 
 def set_stage(services: Services, name: str, stage: Stage, *, user: str | None) -> ProspectView:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import Answer, AnswerItem, StageDecision, StageSource
 from bot.answer_database import DatabaseUnavailable, PendingCall
 from bot.crm.lookup import CrmFinding
+from bot.i18n import N_, LocalizedError
 from bot.marketing import queue_answer_post
 from bot.services import Services
 from content_store.log import (
@@ -39,7 +40,7 @@ MAX_QUESTION_CHARS = 10_000
 SEARCH_CHARS = 1_000
 
 
-class QuestionError(ValueError):
+class QuestionError(LocalizedError):
     """The question cannot be answered as asked; the message tells the rep what to change."""
 
 
@@ -48,7 +49,9 @@ class AmbiguousProspect(QuestionError):
 
     def __init__(self, names: list[str]) -> None:
         super().__init__(
-            f'several prospects match: {", ".join(names)}; name one (--prospect "{names[0]}")'
+            N_('several prospects match: %(names)s; name one (--prospect "%(first)s")'),
+            names=", ".join(names),
+            first=names[0],
         )
         self.names = names
 
@@ -75,10 +78,12 @@ def recommend(services: Services, question: Question) -> Answer:
     started = time.perf_counter()
     text = clean_text(question.text).strip()
     if not text:
-        raise QuestionError("the question is empty: ask about a prospect, a topic or a stage")
+        raise QuestionError(N_("the question is empty: ask about a prospect, a topic or a stage"))
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
-            f"the question is {len(text):,} characters; keep it under {MAX_QUESTION_CHARS:,}"
+            N_("the question is %(chars)s characters; keep it under %(limit)s"),
+            chars=f"{len(text):,}",
+            limit=f"{MAX_QUESTION_CHARS:,}",
         )
     k = question.k or services.settings.top_k
     search_text = f"{question.context} {text}" if question.context else text
@@ -143,6 +148,7 @@ def recommend(services: Services, question: Question) -> Answer:
             score=r.score,
             reason=r.reason,
             rank=rank,
+            why=r.why,
         )
         for rank, r in enumerate(ranked, start=1)
     )
@@ -164,7 +170,12 @@ def recommend(services: Services, question: Question) -> Answer:
         weak=weak,
         latency_ms=latency_ms,
         index_version=searcher.version,
-        items=[LoggedItem(i.asset_id, i.rank, i.score, i.reason) for i in items],
+        items=[
+            LoggedItem(
+                i.asset_id, i.rank, i.score, str(i.reason), i.why.to_json() if i.why else None
+            )
+            for i in items
+        ],
     )
     crm_ref = crm.found.ref() if crm is not None and crm.found is not None else None
     if crm_ref is not None:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.i18n import DEFAULT_LANGUAGE, terminal_language
+from bot.i18n import languages as catalog_languages
 from index.embedder import BACKENDS, KNOWN_MODELS, known_model
 from index.lexical import DEFAULT_LANGUAGES, check_languages
 
@@ -37,6 +39,11 @@ class Settings:
     gdrive_api_url: str | None = None  # another Drive API endpoint (tests use a fake)
     # Languages lexical search detects and stems (ISO 639-1 codes), e.g. ("en", "nl").
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    # The language of the bot's words where no one person reads them (the marketing channel, the
+    # digest, unfurls) and where a rep's own is unknown; a catalog language (bot/locale).
+    language: str = DEFAULT_LANGUAGE
+    # The terminal's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG): the CLI's words.
+    terminal_language: str | None = None
     top_k: int = 5
     # Probability that no good asset exists above which an answer is called weak (a content
     # gap); the probability comes from index.match_quality, fitted on labelled questions.
@@ -103,6 +110,11 @@ class Settings:
             object.__setattr__(self, "languages", check_languages(self.languages))
         except ValueError as error:
             raise SettingsError(f"FUNNELBOT_LANGUAGES: {error}") from None
+        if self.language not in catalog_languages():
+            choices = ", ".join(catalog_languages())
+            raise SettingsError(
+                f"FUNNELBOT_LANGUAGE must be one of {choices}, got {self.language!r}"
+            )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
         self._check_crm()
@@ -195,6 +207,8 @@ class Settings:
             languages=tuple(re.split(r"[\s,]+", text("FUNNELBOT_LANGUAGES") or ""))
             if text("FUNNELBOT_LANGUAGES")
             else DEFAULT_LANGUAGES,
+            language=(text("FUNNELBOT_LANGUAGE") or DEFAULT_LANGUAGE).lower(),
+            terminal_language=terminal_language(env),
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
             weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", 0.5, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),

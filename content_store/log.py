@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +20,7 @@ class LoggedItem:
     rank: int
     score: float
     reason: str
+    reason_parts: dict[str, Any] | None = None  # the reason in parts, as JSON
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def insert_recommendation(db: Session | Connection, new: NewRecommendation) -> i
                     "rank": i.rank,
                     "score": i.score,
                     "reason": i.reason,
+                    "reason_parts": i.reason_parts,
                 }
                 for i in new.items
             ],

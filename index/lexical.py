@@ -170,6 +170,18 @@ class TextAnalyzer:
         code, confidence = _detector(self.languages).classify(text)
         return str(code), float(confidence)
 
+    def written_in(self, text: str) -> str | None:
+        """The language ``text`` is clearly written in, or None for a name or a lone term.
+
+        Clearly: py3langid is sure of it, and the text uses at least one of that language's
+        function words ("wat", "the"): "Acme Foods" or "offerte" say nothing about the writer.
+        """
+        language, confidence = self.detect(text)
+        if confidence < _SURE:
+            return None
+        stop = self._analysers[language].stop
+        return language if any(len(w) > 1 and w in stop for w in _words(text)) else None
+
     def document_tokens(self, text: str) -> tuple[str, list[str]]:
         """A library text's language and tokens."""
         language = self.detect(text[:_DETECT_CHARS])[0]

@@ -182,8 +182,68 @@ class RankedAsset:
     score: float  # after re-ranking; what the answer is ordered by
     relevance: float  # fused text relevance, before re-ranking
     dense: float  # best cosine similarity: an absolute measure, used to call a match weak
-    reason: str
+    reason: str  # in English, as the log keeps it
     chunk_id: int
+    why: Reason | None = None  # the same reason in parts, for a surface to say in its language
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an asset was picked, in parts: a surface words it in the reader's language.
+
+    ``str()`` gives the English line the log keeps, e.g. "decision-stage faq; covers Forecastly".
+    """
+
+    stages: tuple[Stage, ...]  # the asset's stage(s) named in the line: the question's if it fits
+    type: str  # the asset's type as the library names it ("comparison-guide")
+    competitors: tuple[str, ...] = ()  # competitors the question names that the asset covers
+    tags: tuple[str, ...] = ()  # tags the question points at
+    terms: tuple[str, ...] = ()  # the question's words the asset uses, when nothing else matched
+    off_stage: Stage | None = None  # the question's stage, when the asset is not written for it
+
+    def __str__(self) -> str:
+        head = self.type.replace("-", " ")
+        if self.stages:
+            head = "/".join(str(s) for s in self.stages) + "-stage " + head
+        details: list[str] = []
+        if self.competitors:
+            details.append("covers " + ", ".join(self.competitors))
+        if self.tags:
+            details.append("for " + ", ".join(t.replace("-", " ") for t in self.tags))
+        if self.terms:
+            details.append("on " + ", ".join(f"“{t}”" for t in self.terms))
+        if self.off_stage is not None:
+            details.append(f"not written for {self.off_stage} stage")
+        return head + ("; " + "; ".join(details) if details else "")
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"stages": [str(s) for s in self.stages], "type": self.type}
+        for name in ("competitors", "tags", "terms"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        if self.off_stage is not None:
+            out["off_stage"] = str(self.off_stage)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Reason:
+        """The parts as ``to_json`` wrote them; ``ValueError`` for anything else."""
+
+        def words(name: str) -> tuple[str, ...]:
+            value = data.get(name) or []
+            if not isinstance(value, list):
+                raise ValueError(f"reason {name} must be a list")
+            return tuple(str(v) for v in value)
+
+        off = data.get("off_stage")
+        return cls(
+            stages=tuple(Stage(s) for s in words("stages")),
+            type=str(data.get("type") or ""),
+            competitors=words("competitors"),
+            tags=words("tags"),
+            terms=words("terms"),
+            off_stage=Stage(str(off)) if off else None,
+        )
 
 
 def read_query(
@@ -344,16 +404,16 @@ def rank_assets(
         meta = assets[candidate.asset_id]
         type_counts[meta.type] = type_counts.get(meta.type, 0) + 1
         passage = (chunk_text(candidate.chunk_id) if chunk_text else None) or ""
+        why = reason_for(meta, query, passage, is_filler=is_filler) if query is not None else None
         chosen.append(
             RankedAsset(
                 asset_id=candidate.asset_id,
                 score=score,
                 relevance=candidate.relevance,
                 dense=candidate.cosine,
-                reason=explain(meta, query, passage, is_filler=is_filler)
-                if query is not None
-                else "",
+                reason=str(why) if why is not None else "",
                 chunk_id=candidate.chunk_id,
+                why=why,
             )
         )
     return chosen
@@ -366,33 +426,43 @@ def explain(
     *,
     is_filler: Callable[[str], bool] | None = None,
 ) -> str:
-    """One line for the rep on why this asset, e.g. "decision-stage faq; covers Forecastly".
+    """One line for the rep on why this asset, e.g. "decision-stage faq; covers Forecastly"."""
+    return str(reason_for(meta, query, passage, is_filler=is_filler))
 
-    It names what matched: the asset's stage and type, a competitor or tag the question names,
-    else words of the passage that the question shares (never a filler word: ``is_filler``).
+
+def reason_for(
+    meta: AssetMeta,
+    query: QueryContext,
+    passage: str = "",
+    *,
+    is_filler: Callable[[str], bool] | None = None,
+) -> Reason:
+    """Why this asset, in parts (``Reason``): what matched.
+
+    It names the asset's stage and type, a competitor or tag the question names, else words of
+    the passage that the question shares (never a filler word: ``is_filler``).
     """
     if query.stage is not None and query.stage in meta.stages:
-        stage_part = f"{query.stage}-stage "
-    elif meta.stages:
-        stage_part = "/".join(str(s) for s in meta.stages) + "-stage "
+        stages: tuple[Stage, ...] = (query.stage,)
     else:
-        stage_part = ""
-    head = f"{stage_part}{meta.type.replace('-', ' ')}"
-    details: list[str] = []
-    competitors = [c for c in meta.competitors if c.casefold() in query.competitors]
-    if competitors:
-        details.append("covers " + ", ".join(competitors))
+        stages = meta.stages
+    competitors = tuple(c for c in meta.competitors if c.casefold() in query.competitors)
     named = {c.casefold() for c in competitors}
-    tags = [t for t in meta.tags if t in query.tags and t.casefold() not in named]
-    if tags:
-        details.append("for " + ", ".join(t.replace("-", " ") for t in tags[:2]))
-    if not details:
-        terms = shared_terms(query.text, f"{meta.title}\n{passage}", is_filler=is_filler)
-        if terms:
-            details.append("on " + ", ".join(f"“{t}”" for t in terms))
+    tags = tuple(t for t in meta.tags if t in query.tags and t.casefold() not in named)[:2]
+    terms: tuple[str, ...] = ()
+    if not competitors and not tags:
+        terms = tuple(shared_terms(query.text, f"{meta.title}\n{passage}", is_filler=is_filler))
+    off_stage = None
     if query.stage is not None and meta.stages and query.stage not in meta.stages:
-        details.append(f"not written for {query.stage} stage")
-    return head + ("; " + "; ".join(details) if details else "")
+        off_stage = query.stage
+    return Reason(
+        stages=stages,
+        type=meta.type,
+        competitors=competitors,
+        tags=tags,
+        terms=terms,
+        off_stage=off_stage,
+    )
 
 
 _WORD = re.compile(r"\w[\w'-]*\w|\w", re.UNICODE)

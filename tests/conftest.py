@@ -28,6 +28,11 @@ TEST_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
 # `embedder` fixture that built the sample index, rather than export ONNX into every temporary
 # home; tests/index/test_backends.py covers the ONNX backends.
 os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
+# The CLI speaks the terminal's language and FUNNELBOT_LANGUAGE sets the bot's default: the suite
+# runs in English whatever the developer's shell says; tests that want Dutch ask for it.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "FUNNELBOT_LANGUAGE"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.answer import CrmRef, StageDecision, StageSource
+from bot.answer import CrmRef, StageDecision, StageSource, crm_cue
 from bot.crm.base import Company, Crm, CrmError, CrmUnavailable, Deal
 from bot.crm.mapping import CrmConfig, StageMapping, load_crm_config
+from bot.i18n import N_, Phrase
 from bot.settings import Settings
 from content_store.prospects import prospect_key
 from content_store.stage import Stage
@@ -45,7 +46,7 @@ class CrmStage:
     stage: Stage
 
     def decision(self) -> StageDecision:
-        cue = f"from {self.label}: deal '{self.deal.name}' is in {self.stage_label}"
+        cue = crm_cue(self.label, self.deal.name, self.stage_label)
         return StageDecision(self.stage, StageSource.CRM, 1.0, cue=cue)
 
     def ref(self) -> CrmRef:
@@ -64,7 +65,7 @@ class CrmFinding:
 
     found: CrmStage | None = None
     candidates: tuple[Company, ...] = ()  # several companies matched: the rep picks one
-    note: str | None = None  # the CRM was asked but gave no stage, and why
+    note: Phrase | None = None  # the CRM was asked but gave no stage, and why
 
 
 class PendingCrmLookup:
@@ -186,7 +187,12 @@ class CrmStages:
                 stage=rule.buyer_stage,
             )
             return CrmFinding(found=found)
-        return CrmFinding(note=f"no open deal in {self.crm.label} for {company.name}")
+        return CrmFinding(
+            note=Phrase(
+                N_("no open deal in %(crm)s for %(company)s"),
+                {"crm": self.crm.label, "company": company.name},
+            )
+        )
 
     # -- what the CRM said, cached ----------------------------------------------------------
 
@@ -343,20 +349,32 @@ def crm_stages_for(settings: Settings) -> CrmStages | None:
     return CrmStages(settings, crm) if crm is not None else None
 
 
-def crm_view(lookup: CrmStages | None, name: str) -> str | None:
+def crm_view(lookup: CrmStages | None, name: str) -> Phrase | None:
     """One line on what the CRM says of a prospect, for `/prospect NAME` (None: no CRM)."""
     if lookup is None:
         return None
     finding = lookup.start(prospect=name, text="").result()
     label = lookup.crm.label
     if finding is None:
-        return f"{label}: no company with open deals named {name} (or {label} did not answer)"
+        return Phrase(
+            N_("%(crm)s: no company with open deals named %(name)s (or %(crm)s did not answer)"),
+            {"crm": label, "name": name},
+        )
     if finding.candidates:
-        return f"{label}: several companies match: {', '.join(c.name for c in finding.candidates)}"
+        return Phrase(
+            N_("%(crm)s: several companies match: %(names)s"),
+            {"crm": label, "names": ", ".join(c.name for c in finding.candidates)},
+        )
     if finding.found is None:
-        return f"{label}: {finding.note}" if finding.note else None
+        if finding.note is None:
+            return None
+        return Phrase(N_("%(crm)s: %(note)s"), {"crm": label, "note": finding.note})
     found = finding.found
-    return (
-        f"{found.stage} stage, from {label}: deal '{found.deal.name}' is in {found.stage_label}"
-        f" (changed {found.deal.modified_at:%Y-%m-%d})"
+    return Phrase(
+        N_("%(stage)s, %(cue)s (changed %(date)s)"),
+        {
+            "stage": found.stage,
+            "cue": crm_cue(label, found.deal.name, found.stage_label),
+            "date": f"{found.deal.modified_at:%Y-%m-%d}",
+        },
     )

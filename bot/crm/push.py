@@ -22,9 +22,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.answer import Answer, CrmRef, StageDecision, StageSource
+from bot.answer import Answer, CrmRef, StageDecision, StageSource, crm_cue
 from bot.crm.base import Crm, CrmError, CrmUnavailable, Deal
 from bot.crm.mapping import StageMapping, StageRule, load_crm_config
+from bot.i18n import Translator, english
 from bot.services import Services
 from content_store.db import transaction
 from content_store.leases import acquire, aware, release
@@ -62,6 +63,9 @@ class DealPoller:
         self.services = services
         self.crm = crm
         self.client = client
+        from bot.slack.language import ReplyLanguages
+
+        self._languages = ReplyLanguages(services.settings, client)  # the rep's Slack locale
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.interval_s = services.settings.crm_poll_minutes * 60.0
         self._stop = threading.Event()
@@ -199,8 +203,9 @@ class DealPoller:
             return "already pushed for this stage"
         try:
             answer = self._answer(deal, rule, user)
+            t = self._languages.for_user(user)
             self.client.chat_postMessage(
-                channel=user, text=_intro(deal, rule), blocks=push_blocks(deal, rule, answer)
+                channel=user, text=_intro(deal, rule, t), blocks=push_blocks(deal, rule, answer, t)
             )
         except Exception as error:  # no DM went out: let a later move of this deal try again
             with transaction(self.services.sessions) as session:
@@ -241,7 +246,7 @@ class DealPoller:
             ),
         )
         ref = CrmRef(self.crm.system, deal.id, deal.name, deal.stage_id, rule.stage.label)
-        cue = f"from {self.crm.label}: deal '{deal.name}' is in {rule.stage.label}"
+        cue = crm_cue(self.crm.label, deal.name, rule.stage.label)
         if answer.recommendation_id > 0:
             with transaction(self.services.sessions) as session:
                 session.execute(
@@ -278,11 +283,18 @@ class DealPoller:
                 state.updated_at = datetime.now(UTC)
 
 
-def _intro(deal: Deal, rule: StageRule) -> str:
-    return f"{deal.name} moved to {rule.stage.label} ({rule.buyer_stage}). What usually helps now:"
+def _intro(deal: Deal, rule: StageRule, t: Translator | None = None) -> str:
+    return (t or english()).gettext(
+        "%(deal)s moved to %(deal_stage)s (%(stage)s). What usually helps now:",
+        deal=deal.name,
+        deal_stage=rule.stage.label,
+        stage=(t or english()).stage(rule.buyer_stage),
+    )
 
 
-def push_blocks(deal: Deal, rule: StageRule, answer: Answer) -> list[dict[str, Any]]:
+def push_blocks(
+    deal: Deal, rule: StageRule, answer: Answer, t: Translator | None = None
+) -> list[dict[str, Any]]:
     from bot.slack.blocks.answer import answer_blocks
     from bot.slack.mrkdwn import escape
 
@@ -290,10 +302,10 @@ def push_blocks(deal: Deal, rule: StageRule, answer: Answer) -> list[dict[str, A
         "type": "section",
         "text": {
             "type": "mrkdwn",
-            "text": f":chart_with_upwards_trend: {escape(_intro(deal, rule))}",
+            "text": f":chart_with_upwards_trend: {escape(_intro(deal, rule, t))}",
         },
     }
-    return [intro, *answer_blocks(answer)]
+    return [intro, *answer_blocks(answer, t=t)]
 
 
 def pushes_on(services: Services, user: str) -> bool:

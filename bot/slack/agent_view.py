@@ -15,10 +15,12 @@ from slack_bolt.context.set_title import SetTitle
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import N_, Translator, english
+
 log = logging.getLogger(__name__)
 
-SEARCHING = "Searching the content library…"
-PROMPTS_TITLE = "Ask about a prospect"
+SEARCHING = N_("Searching the content library…")
+PROMPTS_TITLE = N_("Ask about a prospect")
 
 
 def set_status(client: WebClient, channel: str, thread_ts: str, status: str) -> None:
@@ -29,14 +31,16 @@ def set_title(client: WebClient, channel: str, thread_ts: str, title: str) -> No
     _quietly("setTitle", lambda: SetTitle(client, channel, thread_ts)(title))
 
 
-def set_prompts(client: WebClient, channel: str, prompts: list[dict[str, str]]) -> None:
+def set_prompts(
+    client: WebClient, channel: str, prompts: list[dict[str, str]], t: Translator | None = None
+) -> None:
     # No thread_ts: under agent_view the prompts sit at the top of the conversation (Slack's
     # docs: a thread_ts there makes the call fail silently). bolt's SetSuggestedPrompts always
     # sends one, so the client is called directly.
     _quietly(
         "setSuggestedPrompts",
         lambda: client.assistant_threads_setSuggestedPrompts(
-            channel_id=channel, prompts=prompts, title=PROMPTS_TITLE
+            channel_id=channel, prompts=prompts, title=(t or english()).gettext(PROMPTS_TITLE)
         ),
     )
 

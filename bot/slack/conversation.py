@@ -15,8 +15,9 @@ from bot.services import Services
 from bot.slack.agent_view import SEARCHING, set_status, set_title
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.blocks.crm import pick_prospect_blocks, pick_prospect_text
-from bot.slack.blocks.messages import USAGE, notice_blocks, usage_blocks
+from bot.slack.blocks.messages import notice_blocks, usage_blocks, usage_text
 from bot.slack.failures import reply_on_failure
+from bot.slack.language import ReplyLanguages
 from bot.slack.mrkdwn import strip_mentions
 from content_store.event_claims import claim_event
 
@@ -30,8 +31,10 @@ def answer_event(
     event: dict[str, Any],
     *,
     source: str,
+    languages: ReplyLanguages,
 ) -> None:
-    """Reply with exactly one message: in the thread for a mention, in place for a DM."""
+    """Reply with exactly one message, in the language asked in: in the thread for a mention, in
+    place for a DM."""
     event_id = body.get("event_id")
     if event_id and not _first_delivery(services, event_id):
         log.info("event %s already taken up; redelivery ignored", event_id)
@@ -48,22 +51,26 @@ def answer_event(
             channel=channel, thread_ts=reply_thread, text=message, blocks=blocks
         )
 
+    user = event.get("user")
     if text.lower() in {"", "help", "?"}:
-        post(USAGE, usage_blocks())
+        t = languages.for_user(user)
+        post(usage_text(t), usage_blocks(t))
         return
     # A DM is the agent view's conversation: each message is a thread for its status and title.
     agent_thread = (in_thread or ts) if source == "dm" else None
-    with reply_on_failure(post, f"answering a {source}"):
+    with reply_on_failure(post, f"answering a {source}", lambda: languages.for_user(user)):
         follow_up = (
             read_follow_up(services, channel_id=channel, thread_ts=in_thread, text=text)
             if in_thread
             else None
         )
+        # A follow-up ("more like 2") says little: the thread's first question decides then.
+        t = languages.for_text(user, text, follow_up.context if follow_up else None)
         viewed = None
         if agent_thread is not None:
-            set_status(client, channel, agent_thread, SEARCHING)
+            set_status(client, channel, agent_thread, t.gettext(SEARCHING))
             if not (follow_up and follow_up.prospect):
-                viewed = _viewed(services, event.get("user"), text)
+                viewed = _viewed(services, user, text)
         prospect = follow_up.prospect if follow_up else None
         try:
             answer = recommend(
@@ -71,7 +78,7 @@ def answer_event(
                 Question(
                     text=text,
                     source=source,
-                    asker=event.get("user"),
+                    asker=user,
                     team_id=body.get("team_id"),
                     channel_id=channel,
                     thread_ts=in_thread or ts,
@@ -83,10 +90,13 @@ def answer_event(
             )
         except AmbiguousProspect as ambiguous:
             names = ambiguous.names
-            post(pick_prospect_text(names), pick_prospect_blocks(text, names, source=source))
+            post(
+                pick_prospect_text(names, t), pick_prospect_blocks(text, names, source=source, t=t)
+            )
             return
         except QuestionError as error:
-            post(str(error), notice_blocks(str(error), emoji=":warning:"))
+            said = t.error(error)
+            post(said, notice_blocks(said, emoji=":warning:"))
             if agent_thread is not None:
                 set_status(client, channel, agent_thread, "")
             return
@@ -95,8 +105,9 @@ def answer_event(
             ask_marketing=services.settings.marketing_channel is not None,
             native_feedback=agent_thread is not None,
             prospect_from=viewed.channel if viewed and answer.prospect == viewed.prospect else None,
+            t=t,
         )
-        post(answer_text(answer), blocks)
+        post(answer_text(answer, t), blocks)
         if agent_thread is not None:
             set_status(client, channel, agent_thread, "")  # the answer is in: clear it
             set_title(client, channel, agent_thread, thread_title(answer))

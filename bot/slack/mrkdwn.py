@@ -39,3 +39,8 @@ def link(url: str | None, label: str) -> str:
 def strip_mentions(text: str) -> str:
     """A mention's text without the `<@U…>` of the bot (or anyone) at its start."""
     return re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text).strip()
+
+
+def mention(user_id: str) -> str:
+    """A user id as Slack's mention, escaped: <@U123>."""
+    return f"<@{escape(user_id)}>"

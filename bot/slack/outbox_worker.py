@@ -17,8 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.i18n import Translator
 from bot.polling import PollingThread, worker_id
-from bot.slack.blocks.marketing import render_outbox_message
+from bot.slack.blocks.marketing import TO_REP, render_outbox_message
+from bot.slack.language import ReplyLanguages
 from content_store.outbox import ClaimedMessage, claim_next, mark_failed, mark_retry, mark_sent
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class OutboxWorker(PollingThread):
         pace_s: float = PACE_SECONDS,
         poll_s: float = POLL_SECONDS,
         claim_ttl: timedelta = CLAIM_TTL,
+        languages: ReplyLanguages | None = None,
     ) -> None:
         super().__init__()
         self.worker_id = worker_id()
@@ -68,6 +71,8 @@ class OutboxWorker(PollingThread):
         self._pace_s = pace_s
         self._poll_s = poll_s
         self._claim_ttl = claim_ttl
+        # The channel's messages in FUNNELBOT_LANGUAGE, a DM to a rep in the rep's (None: English).
+        self._languages = languages
         self._resume_at: dict[str, float] = {}  # channel -> monotonic time it may be posted to
 
     def run_once(self) -> bool:
@@ -88,7 +93,7 @@ class OutboxWorker(PollingThread):
 
     def _deliver(self, message: ClaimedMessage) -> None:
         try:
-            text, blocks = render_outbox_message(message.payload)
+            text, blocks = render_outbox_message(message.payload, self._language(message))
         except ValueError as error:
             log.error("outbox message %s cannot be rendered: %s", message.id, error)
             mark_failed(self._sessions, message, self.worker_id, error=str(error))
@@ -112,6 +117,14 @@ class OutboxWorker(PollingThread):
         if not mark_sent(self._sessions, message, self.worker_id, str(response["ts"])):
             log.warning("outbox message %s was sent after its claim expired", message.id)
         self._resume_at[message.channel] = time.monotonic() + self._pace_s
+
+    def _language(self, message: ClaimedMessage) -> Translator | None:
+        if self._languages is None:
+            return None
+        payload = message.payload
+        if payload.get("note") in TO_REP:
+            return self._languages.for_text(message.channel, str(payload.get("question") or ""))
+        return self._languages.default()
 
     def _after_slack_error(self, message: ClaimedMessage, error: SlackApiError) -> None:
         status = error.response.status_code

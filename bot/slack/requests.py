@@ -1,4 +1,7 @@
-"""Telling Slack about an Ask-marketing step: the request's post, its thread and the rep."""
+"""Telling Slack about an Ask-marketing step: the request's post, its thread and the rep.
+
+The marketing channel reads FUNNELBOT_LANGUAGE; the rep reads the language of their request.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import Translator, translator
 from bot.marketing_requests import RequestFacts, Step, due_reminders, record_post
 from bot.services import Services
 from bot.slack.blocks.requests import (
@@ -17,49 +21,58 @@ from bot.slack.blocks.requests import (
     rep_note,
     request_message,
 )
+from bot.slack.language import ReplyLanguages
 
 log = logging.getLogger(__name__)
 
 
-def post_request(services: Services, client: WebClient, request: RequestFacts) -> None:
+def post_request(
+    services: Services, client: WebClient, request: RequestFacts, rep_language: Translator
+) -> None:
     """Post the request as its own thread in the marketing channel; tell the rep it went."""
     channel = services.settings.marketing_channel
     if channel is None:
         raise RuntimeError("FUNNELBOT_MARKETING_CHANNEL is not set")
-    text, blocks = request_message(request, group=services.settings.marketing_group)
+    team = translator(services.settings.language)
+    text, blocks = request_message(request, group=services.settings.marketing_group, t=team)
     response = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     record_post(services, request.id, channel=channel, ts=str(response["ts"]))
-    tell_rep(client, request, *opened_note(request))
+    tell_rep(client, request, *opened_note(request, rep_language))
 
 
-def after_step(services: Services, client: WebClient, step: Step, kind: str) -> None:
+def after_step(
+    services: Services, client: WebClient, step: Step, kind: str, languages: ReplyLanguages
+) -> None:
     """Refresh the request's post and tell the rep (in the answer's thread or DM)."""
     request = step.request
+    team = languages.default()
+    rep = languages.for_text(request.rep, request.need)
     if request.channel and request.ts:
-        text, blocks = request_message(request, group=services.settings.marketing_group)
+        text, blocks = request_message(request, group=services.settings.marketing_group, t=team)
         try:
             client.chat_update(channel=request.channel, ts=request.ts, text=text, blocks=blocks)
         except SlackApiError as error:  # the post was deleted: the rep still hears of the step
             log.warning("request %s post not updated: %s", request.id, error.response.get("error"))
     if kind == "picked" and step.answer is not None:
-        tell_rep(client, request, *rep_answer(step))
+        tell_rep(client, request, *rep_answer(step, rep))
         if request.channel and request.ts:
-            text, blocks = picked_note(step)
+            text, blocks = picked_note(step, team)
             client.chat_postMessage(
                 channel=request.channel, thread_ts=request.ts, text=text, blocks=blocks
             )
     else:
-        tell_rep(client, request, *rep_note(step, kind))
+        tell_rep(client, request, *rep_note(step, kind, rep))
 
 
 def remind_requests(services: Services, client: WebClient) -> int:
     """Re-announce, once, each request nobody answered within FUNNELBOT_REQUEST_REMIND_HOURS
     working hours: a reply in its thread, also sent to the channel."""
     hours = services.settings.request_remind_hours
+    team = translator(services.settings.language)
     due = due_reminders(services, after_hours=hours)
     for request in due:
         text, blocks = reminder_message(
-            request, group=services.settings.marketing_group, hours=hours
+            request, group=services.settings.marketing_group, hours=hours, t=team
         )
         client.chat_postMessage(
             channel=str(request.channel),

@@ -32,7 +32,10 @@ def start_background(services: Services) -> None:
     Scheduler(services, scheduled_jobs(services)).start()
     if services.settings.marketing_channel:
         client = make_web_client(services.settings, retries=False)
-        OutboxWorker(services.sessions, client).start()
+        from bot.slack.language import ReplyLanguages
+
+        languages = ReplyLanguages(services.settings, client)
+        OutboxWorker(services.sessions, client, languages=languages).start()
     if services.settings.crm is not None:
         from bot.crm.background import start_crm_background
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -92,6 +94,8 @@ class RecommendationItem(Base):
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The reason in parts (index.ranking.Reason.to_json), to say it again in another language.
+    reason_parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="items")
 

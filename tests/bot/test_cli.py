@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.answer import StageDecision, StageSource
 from bot.cli import app
+from bot.i18n import translator
+from content_store.stage import Stage
 from tests.conftest import EXAMPLES
 
 
@@ -125,3 +128,34 @@ def test_eval_on_a_library_folder_ingests_it_into_a_scratch_home(
     assert "weak-match flag: precision" in printed
     # The scratch home is thrown away: the configured home got no index.
     assert not (tmp_path / "home" / "index").exists()
+
+
+def test_ask_speaks_the_terminals_language(
+    tmp_path: Path, database_url: str, library: Path
+) -> None:
+    runner = CliRunner()
+    env = {"FUNNELBOT_HOME": str(tmp_path / "home"), "FUNNELBOT_DATABASE_URL": database_url}
+    assert runner.invoke(app, ["ingest", str(library)], env=env).exit_code == 0
+    question = "prospect asked for our SOC 2 report"
+    dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
+
+    dutch = runner.invoke(app, ["ask", question], env=dutch_terminal)
+    english = runner.invoke(app, ["ask", question], env={**env, "LANG": "C.UTF-8"})
+    as_json = runner.invoke(app, ["ask", question, "--json"], env=dutch_terminal)
+    empty = runner.invoke(app, ["ask", " "], env=dutch_terminal)
+
+    assert dutch.exit_code == 0, dutch.output
+    # --json is for programs: the same English whatever the terminal.
+    answer = json.loads(as_json.stdout)
+    assert "-stage " in answer["items"][0]["reason"]
+    stage = StageDecision(
+        Stage(answer["stage"]), StageSource(answer["stage_source"]), answer["stage_confidence"]
+    )
+    assert f"Fase: {stage.explain(translator('nl'))}" in dutch.stdout
+    assert f"Stage: {stage.explain()}" in english.stdout
+    assert "Stage:" not in dutch.stdout
+    assert " voor de " in dutch.stdout  # an asset's reason: "battlecard voor de beslissingsfase"
+    assert "vastgelegd als #1" in dutch.stdout
+    assert "logged as #2" in english.stdout
+    assert empty.exit_code == 2
+    assert "de vraag is leeg" in empty.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from index.lexical import LexicalIndex, TextAnalyzer, tokenize
+from tests.conftest import EXAMPLES
 
 DOCS = {
     11: "Acme SOC 2 Type II report. Our security controls pass an audit every year.",
@@ -249,3 +250,29 @@ def test_postings_are_bm25s_lucene_scores_to_the_bit() -> None:
         lo, hi = ours._indptr[mine_id], ours._indptr[mine_id + 1]
         mine = dict(zip(ours._indices[lo:hi].tolist(), ours._data[lo:hi].tolist(), strict=True))
         assert mine == theirs, token
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Onze prospect twijfelt nog tussen ons en Forecastly. Wat kan ik het beste sturen?", "nl"),
+        ("welke casestudy voor logistiek", "nl"),
+        ("prospect asked for our SOC 2 report", "en"),
+        ("What do I send Acme?", "en"),
+        # A name or a lone term says nothing of the writer's language.
+        ("Forecastly", None),
+        ("Acme Foods", None),
+        ("Jansen Bouw", None),
+        ("offerte", None),
+        ("SOC 2", None),
+    ],
+)
+def test_the_language_a_question_is_clearly_written_in(text: str, language: str | None) -> None:
+    assert TextAnalyzer(("en", "nl")).written_in(text) == language
+
+
+def test_every_development_question_is_read_in_its_own_language() -> None:
+    analyzer = TextAnalyzer(("en", "nl"))
+    rows = [json.loads(line) for line in (EXAMPLES / "questions.jsonl").open()]
+    assert {r["lang"] for r in rows} == {"en", "nl"}
+    assert [analyzer.written_in(r["question"]) for r in rows] == [r["lang"] for r in rows]

@@ -344,7 +344,10 @@ class FakeSlack:
             user = self.users.get(str(args.get("user", "")))
         if user is None:
             return _error("user_not_found")
-        return {"ok": True, "user": dict(user)}
+        return {
+            "ok": True,
+            "user": _user_object(user, with_locale=_flag(args.get("include_locale"))),
+        }
 
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> Response:
         email = str(args.get("email", "")).casefold()
@@ -359,7 +362,7 @@ class FakeSlack:
             )
         if user is None:
             return _error("users_not_found")
-        return {"ok": True, "user": dict(user)}
+        return {"ok": True, "user": _user_object(user, with_locale=False)}
 
     def _api_conversations_members(self, args: dict[str, Any]) -> Response:
         with self._lock:
@@ -446,6 +449,21 @@ class FakeSlack:
 
 
 # ---------------------------------------------------------------------- HTTP plumbing
+
+
+def _flag(value: object) -> bool:
+    """A boolean argument as slack_sdk sends it ("1"/"0") or as JSON/a form writes it."""
+    return str(value).strip().lower() in ("1", "true")
+
+
+def _user_object(user: dict[str, Any], *, with_locale: bool) -> dict[str, Any]:
+    """A user as Slack returns it: `locale` (e.g. "nl-NL") only with include_locale, and then
+    always (Slack's default is "en-US")."""
+    shown = dict(user)
+    locale = shown.pop("locale", None) or "en-US"
+    if with_locale:
+        shown["locale"] = locale
+    return shown
 
 
 def _error(code: str) -> Response:

@@ -209,6 +209,18 @@ def test_users_info_table(fake: FakeSlack, client: WebClient) -> None:
     assert [c.args["user"] for c in fake.calls_to("users.info")] == ["U1", "U2"]
 
 
+def test_users_info_carries_the_locale_only_when_asked_as_slack_does(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.users["U1"] = {"id": "U1", "name": "ann", "locale": "nl-NL"}
+    fake.users["U2"] = {"id": "U2", "name": "bob"}
+
+    assert "locale" not in client.users_info(user="U1")["user"]
+    assert client.users_info(user="U1", include_locale=True)["user"]["locale"] == "nl-NL"
+    assert client.users_info(user="U2", include_locale=True)["user"]["locale"] == "en-US"
+    assert [c.args.get("include_locale") for c in fake.calls_to("users.info")] == [None, "1", "1"]
+
+
 def test_files_upload_v2_end_to_end(fake: FakeSlack, client: WebClient) -> None:
     response = client.files_upload_v2(content=PNG, filename="x.png", channel="C1", title="Deck")
     assert response["file"]["name"] == "x.png"

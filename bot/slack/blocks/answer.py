@@ -6,25 +6,28 @@ import json
 from typing import Any
 
 from bot.answer import Answer, AnswerItem
+from bot.i18n import N_, Translator, english
 from bot.slack import ids
 from bot.slack.mrkdwn import escape, link, truncate
 
 QUESTION_CHARS = 500
 TITLE_CHARS = 1000
 REASON_CHARS = 300
-INTERNAL_LABEL = "internal, don't forward"
-WEAK_MATCH_TEXT = "Nothing strong for this; marketing has been told, so they can fill the gap."
-WEAK_MATCH_ASK = "Nothing strong for this. *Ask marketing* and a marketer will find or make it."
-VAGUE_TEXT = (
+INTERNAL_LABEL = N_("internal, don't forward")
+WEAK_MATCH_TEXT = N_("Nothing strong for this; marketing has been told, so they can fill the gap.")
+WEAK_MATCH_ASK = N_("Nothing strong for this. *Ask marketing* and a marketer will find or make it.")
+VAGUE_TEXT = N_(
     "Tell me a little more: what does the prospect need, or what happened last? Reply in this "
     "thread, or pick their stage:"
 )
+CLARIFY_STAGES = ("awareness", "consideration", "decision")
 
 
-def answer_text(answer: Answer) -> str:
+def answer_text(answer: Answer, t: Translator | None = None) -> str:
     """The notification/fallback text of an answer message."""
+    t = t or english()
     # Slack reads this as mrkdwn too: an unescaped `<!channel>` here would ping the channel.
-    return escape(truncate(f"Content for: {answer.question}", 150))
+    return escape(truncate(t.gettext("Content for: %(question)s", question=answer.question), 150))
 
 
 def answer_blocks(
@@ -35,76 +38,102 @@ def answer_blocks(
     ask_marketing: bool = False,
     native_feedback: bool = False,
     prospect_from: str | None = None,
+    t: Translator | None = None,
 ) -> list[dict[str, Any]]:
-    """The answer's blocks. `ask_marketing` adds the "Ask marketing" button (first when the match
-    is weak); `native_feedback` puts Slack's own 👍/👎 (agent view) in place of ours;
-    `prospect_from` names the viewed channel the prospect was taken from."""
+    """The answer's blocks, in t's language (English by default). `ask_marketing` adds the "Ask
+    marketing" button (first when the match is weak); `native_feedback` puts Slack's own 👍/👎
+    (agent view) in place of ours; `prospect_from` names the viewed channel the prospect was
+    taken from."""
+    t = t or english()
+    _ = t.gettext
     blocks: list[dict[str, Any]] = []
     asked = escape(truncate(answer.question, QUESTION_CHARS))
-    prospect = f"  ·  prospect *{escape(answer.prospect)}*" if answer.prospect else ""
-    blocks.append(_section(f"*You asked:* {asked}{prospect}"))
+    if answer.prospect:
+        line = _(
+            "*You asked:* %(question)s  ·  prospect *%(prospect)s*",
+            question=asked,
+            prospect=escape(answer.prospect),
+        )
+    else:
+        line = _("*You asked:* %(question)s", question=asked)
+    blocks.append(_section(line))
     if prospect_from and answer.prospect:
         blocks.append(
             _context(
-                f":eyes: Prospect *{escape(answer.prospect)}* from {escape(prospect_from)}, the "
-                "channel you're viewing. Name another prospect to change it."
+                _(
+                    ":eyes: Prospect *%(prospect)s* from %(channel)s, the channel you're viewing. "
+                    "Name another prospect to change it.",
+                    prospect=escape(answer.prospect),
+                    channel=escape(prospect_from),
+                )
             )
         )
     if answer.vague:
-        blocks.append(_section(f":thinking_face: {VAGUE_TEXT}"))
-        blocks.append(clarify_block(answer.recommendation_id))
+        blocks.append(_section(f":thinking_face: {_(VAGUE_TEXT)}"))
+        blocks.append(clarify_block(answer.recommendation_id, t))
         return blocks
-    blocks.append(_context(f"Stage: {escape(answer.stage.explain())}"))
+    blocks.append(_context(_("Stage: %(line)s", line=escape(answer.stage.explain(t)))))
     if answer.weak:
-        blocks.append(_section(f":warning: {WEAK_MATCH_ASK if ask_marketing else WEAK_MATCH_TEXT}"))
+        blocks.append(
+            _section(f":warning: {_(WEAK_MATCH_ASK if ask_marketing else WEAK_MATCH_TEXT)}")
+        )
     if not answer.items:
-        blocks.append(_section("No content in the library matched. Try naming a topic or stage."))
+        blocks.append(
+            _section(_("No content in the library matched. Try naming a topic or stage."))
+        )
     for item in answer.items:
-        blocks.append(_item_section(answer.recommendation_id, item))
+        blocks.append(_item_section(answer.recommendation_id, item, t))
     rec = str(answer.recommendation_id)
     buttons = []
     if not native_feedback:
         buttons += [
-            _button(":+1: Useful", ids.USEFUL, rec),
-            _button(":-1: Not useful", ids.NOT_USEFUL, rec),
+            _button(_(":+1: Useful"), ids.USEFUL, rec),
+            _button(_(":-1: Not useful"), ids.NOT_USEFUL, rec),
         ]
     if ask_marketing:
-        ask = _button(":raising_hand: Ask marketing", ids.ASK_MARKETING, rec, primary=answer.weak)
+        ask = _button(
+            _(":raising_hand: Ask marketing"), ids.ASK_MARKETING, rec, primary=answer.weak
+        )
         buttons.insert(0 if answer.weak else len(buttons), ask)
     if shareable and answer.items:
-        label = "Share in channel"
-        if any(item.internal for item in answer.items):
-            label += " (has internal items)"
+        label = (
+            _("Share in channel (has internal items)")
+            if any(item.internal for item in answer.items)
+            else _("Share in channel")
+        )
         buttons.append(_button(label, ids.SHARE, str(answer.recommendation_id), primary=True))
     if buttons:
         blocks.append({"type": "actions", "block_id": "feedback", "elements": buttons})
     if native_feedback:
-        blocks.append(native_feedback_block(answer.recommendation_id))
+        blocks.append(native_feedback_block(answer.recommendation_id, t))
     footer = f"#{answer.recommendation_id}"
     if shared_by:
-        footer = f"Shared by <@{escape(shared_by)}>  ·  {footer}"
+        sharer = f"<@{escape(shared_by)}>"
+        footer = _("Shared by %(user)s  ·  %(number)s", user=sharer, number=footer)
     blocks.append(_context(footer))
     return blocks
 
 
-def clarify_block(recommendation_id: int) -> dict[str, Any]:
+def clarify_block(recommendation_id: int, t: Translator | None = None) -> dict[str, Any]:
     """One button per stage: the rep's pick answers the question again at that stage."""
+    t = t or english()
     return {
         "type": "actions",
         "block_id": "clarify",
         "elements": [
             _button(
-                stage.capitalize(),
+                t.stage_label(stage),
                 f"{ids.CLARIFY_STAGE}.{stage}",
                 json.dumps({"r": recommendation_id, "s": stage}),
             )
-            for stage in ("awareness", "consideration", "decision")
+            for stage in CLARIFY_STAGES
         ],
     }
 
 
-def native_feedback_block(recommendation_id: int) -> dict[str, Any]:
+def native_feedback_block(recommendation_id: int, t: Translator | None = None) -> dict[str, Any]:
     """Slack's feedback_buttons in a context_actions block; values carry the answer's id."""
+    _ = (t or english()).gettext
     return {
         "type": "context_actions",
         "block_id": "native-feedback",
@@ -113,13 +142,13 @@ def native_feedback_block(recommendation_id: int) -> dict[str, Any]:
                 "type": "feedback_buttons",
                 "action_id": ids.NATIVE_FEEDBACK,
                 "positive_button": {
-                    "text": {"type": "plain_text", "text": "Useful"},
-                    "accessibility_label": "Mark this answer useful",
+                    "text": {"type": "plain_text", "text": _("Useful")},
+                    "accessibility_label": _("Mark this answer useful"),
                     "value": f"useful:{recommendation_id}",
                 },
                 "negative_button": {
-                    "text": {"type": "plain_text", "text": "Not useful"},
-                    "accessibility_label": "Mark this answer not useful",
+                    "text": {"type": "plain_text", "text": _("Not useful")},
+                    "accessibility_label": _("Mark this answer not useful"),
                     "value": f"not_useful:{recommendation_id}",
                 },
             }
@@ -127,19 +156,20 @@ def native_feedback_block(recommendation_id: int) -> dict[str, Any]:
     }
 
 
-def _item_section(recommendation_id: int, item: AnswerItem) -> dict[str, Any]:
-    stages = "/".join(str(s) for s in item.stages) or "no stage"
+def _item_section(recommendation_id: int, item: AnswerItem, t: Translator) -> dict[str, Any]:
+    _ = t.gettext
+    stages = t.stages(item.stages) or _("no stage")
     text = (
         f"{item.rank}. {link(item.url, truncate(item.title, TITLE_CHARS))}\n"
-        f"_{escape(item.type.replace('-', ' '))} · {stages}_ — "
-        f"{escape(truncate(item.reason, REASON_CHARS))}"
+        f"_{escape(item.type.replace('-', ' '))} · {escape(stages)}_ — "
+        f"{escape(truncate(item.explain(t), REASON_CHARS))}"
     )
     if item.internal:
-        text += f"\n:lock: *{INTERNAL_LABEL}*"
+        text += f"\n:lock: *{_(INTERNAL_LABEL)}*"
     section = _section(text)
     section["block_id"] = f"asset-{item.rank}"
     value = json.dumps({"r": recommendation_id, "a": item.asset_id})
-    sent = "Sent it (internal!)" if item.internal else "Sent it"
+    sent = _("Sent it (internal!)") if item.internal else _("Sent it")
     section["accessory"] = _button(sent, ids.SENT, value)
     return section
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import Translator, english
 from bot.slack import ids
 from bot.slack.mrkdwn import escape, truncate
 
@@ -13,11 +14,17 @@ MAX_CHOICES = 5
 QUESTION_CHARS = 1_500
 
 
-def pick_prospect_text(names: list[str]) -> str:
-    return escape(f"Several prospects match: {', '.join(names[:MAX_CHOICES])}. Which one?")
+def pick_prospect_text(names: list[str], t: Translator | None = None) -> str:
+    shown = ", ".join(names[:MAX_CHOICES])
+    return escape(
+        (t or english()).gettext("Several prospects match: %(names)s. Which one?", names=shown)
+    )
 
 
-def pick_prospect_blocks(question: str, names: list[str], *, source: str) -> list[dict[str, Any]]:
+def pick_prospect_blocks(
+    question: str, names: list[str], *, source: str, t: Translator | None = None
+) -> list[dict[str, Any]]:
+    _ = (t or english()).gettext
     buttons = [
         {
             "type": "button",
@@ -35,7 +42,9 @@ def pick_prospect_blocks(question: str, names: list[str], *, source: str) -> lis
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f"*You asked:* {asked}\nSeveral prospects in the CRM match. Which one?",
+                "text": _("*You asked:* %(question)s", question=asked)
+                + "\n"
+                + _("Several prospects in the CRM match. Which one?"),
             },
         },
         {"type": "actions", "block_id": "pick_prospect", "elements": buttons},

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.dashboard import NEVER_SURFACED_DAYS, Dashboard
+from bot.i18n import Translator, english
 from bot.slack import ids
 from bot.slack.blocks.insights import (
     Block,
@@ -13,6 +14,7 @@ from bot.slack.blocks.insights import (
     divider,
     gap_blocks,
     header,
+    lifecycle_line,
     list_section,
     number,
     percent,
@@ -29,109 +31,157 @@ HOME_BLOCKS = 100
 MESSAGE_BLOCKS = 50
 
 
-def marketer_home_view(d: Dashboard, requests: Sequence[Block] = ()) -> dict[str, Any]:
-    """The marketer's Home tab; `requests` (the open asks from sales) go first."""
+def marketer_home_view(
+    d: Dashboard, requests: Sequence[Block] = (), t: Translator | None = None
+) -> dict[str, Any]:
+    """The marketer's Home tab in t's language; `requests` (the open asks from sales) go first."""
+    t = t or english()
+    _ = t.gettext
     blocks = [
-        header("funnelbot: what sales uses, ignores and lacks"),
+        header(_("funnelbot: what sales uses, ignores and lacks")),
         context(
-            f"Last {d.days} days · as of {d.generated_at:%Y-%m-%d %H:%M} UTC · "
-            "`/content-stats 90` posts a chart and the full table"
+            _(
+                "Last %(days)s days · as of %(when)s UTC · `/content-stats 90` posts a chart and "
+                "the full table",
+                days=d.days,
+                when=d.generated_at.strftime("%Y-%m-%d %H:%M"),
+            )
         ),
         *requests,
-        *dashboard_blocks(d),
+        *dashboard_blocks(d, t),
     ]
-    return {"type": "home", "blocks": _fit(blocks, HOME_BLOCKS)}
+    return {"type": "home", "blocks": _fit(blocks, HOME_BLOCKS, t=t)}
 
 
-def content_stats_blocks(d: Dashboard) -> list[Block]:
+def content_stats_blocks(d: Dashboard, t: Translator | None = None) -> list[Block]:
+    t = t or english()
+    _ = t.gettext
     blocks = [
-        header(f"Content stats, last {d.days} days"),
-        *dashboard_blocks(d),
+        header(_("Content stats, last %(days)s days", days=d.days)),
+        *dashboard_blocks(d, t),
         {
             "type": "actions",
             "elements": [
                 {
                     "type": "button",
                     "action_id": ids.STATS_CSV,
-                    "text": {"type": "plain_text", "text": "Download CSV"},
+                    "text": {"type": "plain_text", "text": _("Download CSV")},
                     "value": str(d.days),
                 }
             ],
         },
     ]
-    return _fit(blocks, MESSAGE_BLOCKS, keep_last=True)
+    return _fit(blocks, MESSAGE_BLOCKS, keep_last=True, t=t)
 
 
-def content_stats_text(d: Dashboard) -> str:
+def content_stats_text(d: Dashboard, t: Translator | None = None) -> str:
+    t = t or english()
     a = d.activity
-    return (
-        f"Content stats, last {d.days} days: {a.questions:,} questions, {a.rated:,} answers "
-        f"rated ({percent(a.useful_rate)} useful), {a.sent:,} assets sent, "
-        f"{len(d.never_surfaced):,} assets not surfaced in {NEVER_SURFACED_DAYS} days, "
-        f"{len(d.gaps or ())} top gaps."
+    return t.gettext(
+        "Content stats, last %(days)s days: %(questions)s questions, %(rated)s answers rated "
+        "(%(useful)s useful), %(sent)s assets sent, %(never)s assets not surfaced in "
+        "%(never_days)s days, %(gaps)s top gaps.",
+        days=d.days,
+        questions=t.number(a.questions),
+        rated=t.number(a.rated),
+        useful=percent(a.useful_rate, t),
+        sent=t.number(a.sent),
+        never=t.number(len(d.never_surfaced)),
+        never_days=NEVER_SURFACED_DAYS,
+        gaps=len(d.gaps or ()),
     )
 
 
-def dashboard_blocks(d: Dashboard) -> list[Block]:
+def dashboard_blocks(d: Dashboard, t: Translator | None = None) -> list[Block]:
+    t = t or english()
+    _ = t.gettext
     a = d.activity
+    asked = _(
+        "%(questions)s from %(reps)s",
+        questions=number(a.questions, t),
+        reps=t.ngettext("%(count)s rep", "%(count)s reps", a.reps, count=number(a.reps, t)),
+    )
     at_a_glance = {
         "type": "section",
         "fields": [
-            _field("Questions", f"{number(a.questions)} from {number(a.reps)} reps"),
-            _field("Answers rated", number(a.rated)),
-            _field("Useful rate", percent(a.useful_rate)),
-            _field("Assets sent", number(a.sent)),
-            _field("Weak matches", number(a.weak)),
+            _field(_("Questions"), asked),
+            _field(_("Answers rated"), number(a.rated, t)),
+            _field(_("Useful rate"), percent(a.useful_rate, t)),
+            _field(_("Assets sent"), number(a.sent, t)),
+            _field(_("Weak matches"), number(a.weak, t)),
         ],
     }
     surfaced = d.surfaced
+    more = _(" (`/content-stats` → Download CSV)")
     blocks: list[Block] = [
         at_a_glance,
         divider(),
         list_section(
-            f"*:white_check_mark: What sales uses*: top assets of {number(len(surfaced))} "
-            "surfaced, with 👍 rate and times sent",
-            [usage_line(n, asset) for n, asset in enumerate(surfaced[:TOP_ASSETS], 1)],
-            empty="No answers in this period.",
+            _(
+                "*:white_check_mark: What sales uses*: top assets of %(count)s surfaced, with 👍 "
+                "rate and times sent",
+                count=number(len(surfaced), t),
+            ),
+            [usage_line(n, asset, t) for n, asset in enumerate(surfaced[:TOP_ASSETS], 1)],
+            empty=_("No answers in this period."),
+            t=t,
         ),
         list_section(
-            f"*:zzz: What sales ignores*: {number(len(d.never_surfaced))} of "
-            f"{number(d.active_assets)} active assets not surfaced in {NEVER_SURFACED_DAYS} days",
+            _(
+                "*:zzz: What sales ignores*: %(count)s of %(active)s active assets not surfaced in "
+                "%(days)s days",
+                count=number(len(d.never_surfaced), t),
+                active=number(d.active_assets, t),
+                days=NEVER_SURFACED_DAYS,
+            ),
             [ref_line(r) for r in d.never_surfaced],
-            empty="Every asset was offered at least once.",
-            more=" (`/content-stats` → Download CSV)",
+            empty=_("Every asset was offered at least once."),
+            more=more,
+            t=t,
         ),
     ]
     disliked = d.mostly_not_useful
     if disliked:
         blocks.append(
             list_section(
-                "*:thumbsdown: Mostly rated 👎*",
-                [thumbs_down_line(x) for x in disliked],
+                _("*:thumbsdown: Mostly rated 👎*"),
+                [thumbs_down_line(x, t) for x in disliked],
                 empty="",
+                t=t,
             )
         )
     blocks += [
         divider(),
         section(
-            f"*:mag: What sales needs but lacks*: top content gaps, last {d.days} days "
-            "(weak matches and 👎 “topic missing” / “not relevant”)"
+            _(
+                "*:mag: What sales needs but lacks*: top content gaps, last %(days)s days (weak "
+                "matches and 👎 “topic missing” / “not relevant”)",
+                days=d.days,
+            )
         ),
     ]
     if d.gaps is None:
-        blocks.append(context(":hourglass_flowing_sand: Grouping new questions; this refreshes."))
+        blocks.append(
+            context(":hourglass_flowing_sand: " + _("Grouping new questions; this refreshes."))
+        )
     elif not d.gaps:
-        blocks.append(context("No content gaps in this period."))
+        blocks.append(context(_("No content gaps in this period.")))
     for gap in d.gaps or ():
-        blocks += gap_blocks(gap)
-    blocks += [divider(), stage_fields(d.stages)]
-    blocks.append(context(f":card_file_box: Library: {d.lifecycle.line()}"))
+        blocks += gap_blocks(gap, t)
+    blocks += [divider(), stage_fields(d.stages, t)]
+    blocks.append(
+        context(":card_file_box: " + _("Library: %(line)s", line=lifecycle_line(d.lifecycle, t)))
+    )
     if d.past_review:
         blocks.append(
             list_section(
-                f"*:calendar: Past their review_by date* ({number(len(d.past_review))})",
-                [review_line(r) for r in d.past_review],
+                _(
+                    "*:calendar: Past their review_by date* (%(count)s)",
+                    count=number(len(d.past_review), t),
+                ),
+                [review_line(r, t) for r in d.past_review],
                 empty="",
+                t=t,
             )
         )
     return blocks
@@ -141,10 +191,13 @@ def _field(label: str, value: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
 
 
-def _fit(blocks: list[Block], limit: int, *, keep_last: bool = False) -> list[Block]:
+def _fit(
+    blocks: list[Block], limit: int, *, keep_last: bool = False, t: Translator | None = None
+) -> list[Block]:
     """Stay within Slack's block limit, keeping the last block (the buttons) if asked."""
+    _ = (t or english()).gettext
     if len(blocks) <= limit:
         return blocks
     if keep_last:
-        return [*blocks[: limit - 2], context("…more in the CSV."), blocks[-1]]
-    return [*blocks[: limit - 1], context("…more in the CSV (`/content-stats`).")]
+        return [*blocks[: limit - 2], context(_("…more in the CSV.")), blocks[-1]]
+    return [*blocks[: limit - 1], context(_("…more in the CSV (`/content-stats`)."))]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.dashboard import NEVER_SURFACED_DAYS
-from bot.digest import DIGEST_DAYS, GAP_DAYS, RATING_DAYS, Digest, requests_line
+from bot.digest import DIGEST_DAYS, GAP_DAYS, RATING_DAYS, Digest
+from bot.i18n import Translator, english
 from bot.slack.blocks.insights import (
     Block,
     context,
@@ -14,54 +15,84 @@ from bot.slack.blocks.insights import (
     number,
     percent,
     ref_line,
+    requests_line,
     review_line,
     section,
     thumbs_down_line,
     usage_line,
+    who_asked,
 )
 from bot.slack.mrkdwn import escape
 
 
-def digest_blocks(digest: Digest) -> list[Block]:
+def digest_blocks(digest: Digest, t: Translator | None = None) -> list[Block]:
+    """The digest in t's language (FUNNELBOT_LANGUAGE's, where the channel is posted to)."""
+    t = t or english()
+    _ = t.gettext
     w = digest.week
+    askers = who_asked(w.questions - w.command_line, w.reps, w.command_line, t)
     blocks: list[Block] = [
-        header(f"Weekly content digest, {digest.generated_at:%Y-%m-%d}"),
+        header(_("Weekly content digest, %(date)s", date=digest.generated_at.strftime("%Y-%m-%d"))),
         context(
-            f"Last {DIGEST_DAYS} days: *{number(w.questions)}* questions {w.askers()} "
-            f"· {number(w.rated)} answers rated ({percent(w.useful_rate)} useful) · "
-            f"{number(w.sent)} assets sent · {number(w.weak)} weak matches"
+            _(
+                "Last %(days)s days: *%(questions)s* questions %(askers)s · %(rated)s answers "
+                "rated (%(useful)s useful) · %(sent)s assets sent · %(weak)s weak matches",
+                days=DIGEST_DAYS,
+                questions=number(w.questions, t),
+                askers=askers,
+                rated=number(w.rated, t),
+                useful=percent(w.useful_rate, t),
+                sent=number(w.sent, t),
+                weak=number(w.weak, t),
+            )
         ),
-        context(escape(requests_line(digest.requests))),
+        context(escape(requests_line(digest.requests, t))),
         divider(),
-        section(f"*:mag: Top content gaps*, last {GAP_DAYS} days: asked for, and we have nothing"),
+        section(
+            _(
+                "*:mag: Top content gaps*, last %(days)s days: asked for, and we have nothing",
+                days=GAP_DAYS,
+            )
+        ),
     ]
     if not digest.gaps:
-        blocks.append(context("No content gaps this month."))
+        blocks.append(context(_("No content gaps this month.")))
     for gap in digest.gaps:
-        blocks += gap_blocks(gap)
+        blocks += gap_blocks(gap, t)
+    more = _(" (`/content-stats` → Download CSV)")
     blocks += [
         divider(),
         list_section(
-            f"*:white_check_mark: Most used assets*, last {DIGEST_DAYS} days",
-            [usage_line(n, a) for n, a in enumerate(digest.most_used, 1)],
-            empty="No answers this week.",
+            _("*:white_check_mark: Most used assets*, last %(days)s days", days=DIGEST_DAYS),
+            [usage_line(n, a, t) for n, a in enumerate(digest.most_used, 1)],
+            empty=_("No answers this week."),
+            t=t,
         ),
         list_section(
-            f"*:zzz: Never surfaced in {NEVER_SURFACED_DAYS} days* "
-            f"({number(len(digest.never_surfaced))})",
+            _(
+                "*:zzz: Never surfaced in %(days)s days* (%(count)s)",
+                days=NEVER_SURFACED_DAYS,
+                count=number(len(digest.never_surfaced), t),
+            ),
             [ref_line(r) for r in digest.never_surfaced],
-            empty="Every asset was offered at least once.",
-            more=" (`/content-stats` → Download CSV)",
+            empty=_("Every asset was offered at least once."),
+            more=more,
+            t=t,
         ),
         list_section(
-            f"*:thumbsdown: Mostly rated 👎*, last {RATING_DAYS} days",
-            [thumbs_down_line(a) for a in digest.mostly_not_useful],
-            empty="None.",
+            _("*:thumbsdown: Mostly rated 👎*, last %(days)s days", days=RATING_DAYS),
+            [thumbs_down_line(a, t) for a in digest.mostly_not_useful],
+            empty=_("None."),
+            t=t,
         ),
         list_section(
-            f"*:calendar: Past their review_by date* ({number(len(digest.past_review))})",
-            [review_line(r) for r in digest.past_review],
-            empty="None.",
+            _(
+                "*:calendar: Past their review_by date* (%(count)s)",
+                count=number(len(digest.past_review), t),
+            ),
+            [review_line(r, t) for r in digest.past_review],
+            empty=_("None."),
+            t=t,
         ),
     ]
     return blocks

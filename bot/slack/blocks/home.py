@@ -5,55 +5,74 @@ from __future__ import annotations
 from typing import Any
 
 from bot.home import RepHome
+from bot.i18n import Translator, english
 from bot.slack import ids
-from bot.slack.blocks.messages import USAGE
+from bot.slack.blocks.messages import usage_text
 from bot.slack.mrkdwn import escape, truncate
 
 
-def rep_home_view(home: RepHome, *, crm_pushes: bool | None = None) -> dict[str, Any]:
-    """The rep's Home; `crm_pushes`: whether deal-move DMs are on (None: no CRM configured)."""
+def rep_home_view(
+    home: RepHome, *, crm_pushes: bool | None = None, t: Translator | None = None
+) -> dict[str, Any]:
+    """The rep's Home in t's language; `crm_pushes`: whether deal-move DMs are on (None: no CRM
+    configured)."""
+    t = t or english()
+    _ = t.gettext
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "funnelbot"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": USAGE}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": usage_text(t)}},
         {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Your recent questions*"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _("*Your recent questions*")}},
     ]
     if not home.recent:
-        blocks.append(_context("Nothing yet. Try `/content` with your next prospect's question."))
+        blocks.append(
+            _context(_("Nothing yet. Try `/content` with your next prospect's question."))
+        )
     for q in home.recent:
-        stage = q.stage or "stage unknown"
+        stage = t.stage(q.stage) if q.stage else _("stage unknown")
+        assets = t.ngettext("%(count)s asset", "%(count)s assets", q.items, count=q.items)
         blocks.append(
             _context(
                 f"{q.asked_at:%Y-%m-%d}  ·  {escape(truncate(q.question, 200))}  ·  {stage}"
-                f"  ·  {q.items} assets  ·  #{q.recommendation_id}"
+                f"  ·  {assets}  ·  #{q.recommendation_id}"
             )
         )
     if home.prospects:
         blocks.append({"type": "divider"})
-        lines = "\n".join(f"• *{escape(name)}*: {escape(stage)}" for name, stage in home.prospects)
+        lines = "\n".join(
+            f"• *{escape(name)}*: {escape(t.stage(stage))}" for name, stage in home.prospects
+        )
+        heading = _("*Your prospects*")
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Your prospects*\n{lines}"}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{heading}\n{lines}"}}
         )
     if crm_pushes is not None:
-        blocks.extend(_crm_pushes(crm_pushes))
+        blocks.extend(_crm_pushes(crm_pushes, t))
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def _crm_pushes(on: bool) -> list[dict[str, Any]]:
-    state = "on" if on else "off"
+def _crm_pushes(on: bool, t: Translator) -> list[dict[str, Any]]:
+    _ = t.gettext
+    text = (
+        _(
+            "*Content when your deals move*: on. When a deal of yours moves to another stage in "
+            "the CRM, I DM you what usually helps next."
+        )
+        if on
+        else _(
+            "*Content when your deals move*: off. When a deal of yours moves to another stage in "
+            "the CRM, I DM you what usually helps next."
+        )
+    )
     return [
         {"type": "divider"},
         {
             "type": "section",
             "block_id": "crm_pushes",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*Content when your deals move*: {state}. When a deal of yours moves to "
-                "another stage in the CRM, I DM you what usually helps next.",
-            },
+            "text": {"type": "mrkdwn", "text": text},
             "accessory": {
                 "type": "button",
-                "text": {"type": "plain_text", "text": "Turn off" if on else "Turn on"},
+                "text": {"type": "plain_text", "text": _("Turn off") if on else _("Turn on")},
                 "action_id": ids.CRM_PUSHES,
                 "value": "off" if on else "on",
             },

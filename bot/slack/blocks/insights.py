@@ -1,12 +1,17 @@
-"""Block Kit pieces shared by the marketer Home, /content-stats and the weekly digest."""
+"""Block Kit pieces shared by the marketer Home, /content-stats and the weekly digest, in the
+language of a ``Translator`` (English by default)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from bot.gaps import GapGroup
+from bot.i18n import Translator, english
 from bot.slack.mrkdwn import escape, link, truncate
+from content_store.lifecycle import LifecycleCounts
+from content_store.requests import RequestSummary
 from content_store.stats import AssetRef, AssetUsage, StageCoverage
 
 SECTION_CHARS = 2900  # under Slack's 3000 per section, with room for the "and N more" line
@@ -31,46 +36,65 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
-def list_section(title: str, lines: Sequence[str], *, empty: str, more: str = "") -> Block:
+def list_section(
+    title: str,
+    lines: Sequence[str],
+    *,
+    empty: str,
+    more: str = "",
+    t: Translator | None = None,
+) -> Block:
     """A titled list in one section, cut to fit Slack's limit with a count of what was left out."""
+    t = t or english()
     if not lines:
         return section(f"{title}\n_{empty}_")
+
+    def and_more(n: int) -> str:
+        return t.gettext("…and %(count)s more", count=n) + more
+
     text = title
     for shown, line in enumerate(lines):
         left = len(lines) - shown
-        tail = f"\n…and {left - 1} more{more}" if left > 1 else ""
+        tail = f"\n{and_more(left - 1)}" if left > 1 else ""
         if len(text) + 1 + len(line) + len(tail) > SECTION_CHARS:
-            return section(f"{text}\n…and {left} more{more}")
+            return section(f"{text}\n{and_more(left)}")
         text += "\n" + line
     return section(text)
 
 
-def number(n: int) -> str:
-    return f"{n:,}"
+def number(n: int, t: Translator | None = None) -> str:
+    return (t or english()).number(n)
 
 
-def percent(rate: float | None) -> str:
-    return "not rated" if rate is None else f"{rate:.0%}"
+def percent(rate: float | None, t: Translator | None = None) -> str:
+    t = t or english()
+    return t.gettext("not rated") if rate is None else t.percent(rate)
 
 
 def asset_title(url: str | None, title: str) -> str:
     return link(url, truncate(title, TITLE_CHARS))
 
 
-def usage_line(rank: int, a: AssetUsage) -> str:
-    rating = (
-        "not rated" if a.useful_rate is None else f"👍 {a.useful_rate:.0%} of {number(a.rated)}"
-    )
-    return (
-        f"{rank}. {asset_title(a.url, a.title)} · surfaced *{number(a.surfaced)}* · {rating}"
-        f" · sent {number(a.sent)}"
-    )
+def usage_line(rank: int, a: AssetUsage, t: Translator | None = None) -> str:
+    t = t or english()
+    _ = t.gettext
+    if a.useful_rate is None:
+        rating = _("not rated")
+    else:
+        rating = "👍 " + _(
+            "%(rate)s of %(rated)s", rate=t.percent(a.useful_rate), rated=t.number(a.rated)
+        )
+    surfaced = _("surfaced *%(count)s*", count=t.number(a.surfaced))
+    sent = _("sent %(count)s", count=t.number(a.sent))
+    return f"{rank}. {asset_title(a.url, a.title)} · {surfaced} · {rating} · {sent}"
 
 
-def thumbs_down_line(a: AssetUsage) -> str:
+def thumbs_down_line(a: AssetUsage, t: Translator | None = None) -> str:
+    t = t or english()
+    surfaced = t.gettext("surfaced %(count)s", count=t.number(a.surfaced))
     return (
-        f"• {asset_title(a.url, a.title)} · 👎 {number(a.not_useful)} / 👍 {number(a.useful)}"
-        f" · surfaced {number(a.surfaced)}"
+        f"• {asset_title(a.url, a.title)} · 👎 {t.number(a.not_useful)} / 👍 {t.number(a.useful)}"
+        f" · {surfaced}"
     )
 
 
@@ -78,44 +102,131 @@ def ref_line(a: AssetRef) -> str:
     return f"• {asset_title(a.url, a.title)} _{escape(a.type)}_"
 
 
-def review_line(a: AssetRef) -> str:
-    owner = f" · owner {escape(a.owner)}" if a.owner else ""
-    return f"• {asset_title(a.url, a.title)} · review by {a.review_by}{owner}"
+def review_line(a: AssetRef, t: Translator | None = None) -> str:
+    _ = (t or english()).gettext
+    review = _("review by %(date)s", date=a.review_by)
+    owner = " · " + _("owner %(owner)s", owner=escape(a.owner)) if a.owner else ""
+    return f"• {asset_title(a.url, a.title)} · {review}{owner}"
 
 
-def gap_blocks(gap: GapGroup) -> list[Block]:
+def who_asked(from_reps: int, reps: int, command_line: int, t: Translator | None = None) -> str:
+    """'from 3 reps', 'from the command line', or '(7 from 3 reps, 2 from the command line)'."""
+    t = t or english()
+    people = t.ngettext("%(count)s rep", "%(count)s reps", reps, count=t.number(reps))
+    if not command_line:
+        return t.gettext("from %(people)s", people=people)
+    if not from_reps:
+        return t.gettext("from the command line")
+    return t.gettext(
+        "(%(asked)s from %(people)s, %(cli)s from the command line)",
+        asked=t.number(from_reps),
+        people=people,
+        cli=t.number(command_line),
+    )
+
+
+def gap_askers(gap: GapGroup, t: Translator | None = None) -> str:
+    """'3 reps', 'the command line', or '3 reps and the command line'."""
+    t = t or english()
+    reps = t.ngettext("%(count)s rep", "%(count)s reps", gap.reps, count=t.number(gap.reps))
+    if gap.reps and gap.command_line:
+        return t.gettext("%(people)s and the command line", people=reps)
+    if gap.command_line:
+        return t.gettext("the command line")
+    return reps
+
+
+def gap_blocks(gap: GapGroup, t: Translator | None = None) -> list[Block]:
     """A gap as a section (what was asked, by how many) and a context line (other wordings)."""
-    tags = [gap.stage or "stage unknown", *gap.industries, *gap.competitors]
-    who = gap.askers()
-    asks = f"{number(gap.questions)} question{'s' if gap.questions != 1 else ''}"
+    t = t or english()
+    _ = t.gettext
+    stage = t.stage(gap.stage) if gap.stage else _("stage unknown")
+    tags = [stage, *gap.industries, *gap.competitors]
+    asks = t.ngettext(
+        "%(count)s question", "%(count)s questions", gap.questions, count=t.number(gap.questions)
+    )
     main = section(
-        f"*{who} · {asks}* · {escape(' · '.join(tags))}\n“{escape(truncate(gap.label, 400))}”"
+        f"*{gap_askers(gap, t)} · {asks}* · {escape(' · '.join(tags))}\n"
+        f"“{escape(truncate(gap.label, 400))}”"
     )
     why = []
     if gap.weak:
-        why.append(f"{number(gap.weak)} weak match{'es' if gap.weak != 1 else ''}")
+        why.append(
+            t.ngettext(
+                "%(count)s weak match", "%(count)s weak matches", gap.weak, count=t.number(gap.weak)
+            )
+        )
     if gap.said_missing:
-        why.append(f"{number(gap.said_missing)} 👎 topic missing / not relevant")
+        why.append(_("%(count)s 👎 topic missing / not relevant", count=t.number(gap.said_missing)))
     also = ", ".join(f"“{escape(truncate(w, 120))}”" for w in gap.wordings[:3])
-    detail = " · ".join(
-        [*why, f"last asked {gap.last_asked:%Y-%m-%d}"] + ([f"also: {also}"] if also else [])
-    )
+    last = _("last asked %(date)s", date=gap.last_asked.strftime("%Y-%m-%d"))
+    detail = " · ".join([*why, last] + ([_("also: %(wordings)s", wordings=also)] if also else []))
     return [main, context(detail)]
 
 
-def stage_fields(stages: Sequence[StageCoverage]) -> Block:
+def stage_fields(stages: Sequence[StageCoverage], t: Translator | None = None) -> Block:
+    t = t or english()
+    _ = t.gettext
     fields = [
         {
             "type": "mrkdwn",
-            "text": (
-                f"*{s.stage.capitalize()}*\n{number(s.assets)} assets · "
-                f"{number(s.questions)} questions · {number(s.weak)} weak"
+            "text": f"*{t.stage_label(s.stage)}*\n"
+            + _(
+                "%(assets)s assets · %(questions)s questions · %(weak)s weak",
+                assets=t.number(s.assets),
+                questions=t.number(s.questions),
+                weak=t.number(s.weak),
             ),
         }
         for s in stages
     ]
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": "*Stage coverage*: assets for it vs questions at it"},
+        "text": {"type": "mrkdwn", "text": _("*Stage coverage*: assets for it vs questions at it")},
         "fields": fields,
     }
+
+
+def lifecycle_line(counts: LifecycleCounts, t: Translator | None = None) -> str:
+    t = t or english()
+    return t.gettext(
+        "%(drafts)s drafts, %(archived)s archived, %(expired)s expired, %(superseded)s superseded "
+        "(none of them recommended); %(internal)s internal, %(overdue)s past review_by",
+        drafts=t.number(counts.drafts),
+        archived=t.number(counts.archived),
+        expired=t.number(counts.expired),
+        superseded=t.number(counts.superseded),
+        internal=t.number(counts.internal),
+        overdue=t.number(counts.review_overdue),
+    )
+
+
+def duration(value: timedelta | None, t: Translator | None = None) -> str:
+    """ "25 min", "3.5 h", "2.5 days" (in Dutch "3,5 u", "2,5 dagen")."""
+    t = t or english()
+    _ = t.gettext
+    if value is None:
+        return _("n/a")
+    minutes = value.total_seconds() / 60
+    if minutes < 90:
+        return _("%(n)s min", n=t.number(round(minutes)))
+    hours = minutes / 60
+    if hours < 48:
+        return _("%(n)s h", n=t.number(hours, "0.0"))
+    return _("%(n)s days", n=t.number(hours / 24, "0.0"))
+
+
+def requests_line(r: RequestSummary | None, t: Translator | None = None) -> str:
+    t = t or english()
+    _ = t.gettext
+    if r is None:
+        return _("Requests to marketing: n/a")
+    return _(
+        "Requests to marketing: %(opened)s opened, %(done)s done, %(open)s open now; median time "
+        "to first response %(first)s, to done %(done_in)s.",
+        opened=t.number(r.opened),
+        done=t.number(r.done),
+        open=t.number(r.open_now),
+        first=duration(r.median_first_response, t),
+        done_in=duration(r.median_done, t),
+    )

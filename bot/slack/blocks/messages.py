@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_, Translator, english
 from bot.slack.mrkdwn import escape
 
-USAGE = (
+USAGE = N_(
     "*Ask me for content to send a prospect.* I pick the few assets that fit your question and "
     "the buyer's stage (awareness → consideration → decision), and say why.\n"
     "• `/content Acme is comparing us with Forecastly, what do I send?`\n"
@@ -18,8 +19,12 @@ USAGE = (
 )
 
 
-def usage_blocks() -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": USAGE}}]
+def usage_text(t: Translator | None = None) -> str:
+    return (t or english()).gettext(USAGE)
+
+
+def usage_blocks(t: Translator | None = None) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": usage_text(t)}}]
 
 
 def notice_blocks(message: str, *, emoji: str = ":information_source:") -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.i18n import Phrase, Translator, english
 from bot.slack.mrkdwn import escape
 
 
@@ -14,17 +15,28 @@ def prospect_blocks(
     history: list[tuple[str, datetime, str | None]],
     *,
     changed: bool,
-    crm: str | None = None,
+    crm: Phrase | None = None,
+    t: Translator | None = None,
 ) -> list[dict[str, Any]]:
-    verb = "is now" if changed else "is"
-    lines = [f"*{escape(name)}* {verb} at the *{escape(stage)}* stage."]
+    t = t or english()
+    _ = t.gettext
+    who = f"*{escape(name)}*"
+    said = f"*{escape(t.stage(stage))}*"
+    if changed:
+        lines = [_("%(name)s is now at the %(stage)s stage.", name=who, stage=said)]
+    else:
+        lines = [_("%(name)s is at the %(stage)s stage.", name=who, stage=said)]
     if not history and stage == "not stored":
-        lines = [f"*{escape(name)}*: no stage stored."]
+        lines = [_("%(name)s: no stage stored.", name=who)]
     if crm:
-        lines.append(f"CRM: {escape(crm)}")
+        lines.append(_("CRM: %(line)s", line=escape(t.say(crm))))
     if history:
-        lines.append("History:")
-        for past_stage, at, who in history[:10]:
-            by = f" by <@{escape(who)}>" if who and who.startswith("U") else ""
-            lines.append(f"• {at:%Y-%m-%d} {escape(past_stage)}{by}")
+        lines.append(_("History:"))
+        for past_stage, at, by_user in history[:10]:
+            if by_user and by_user.startswith("U"):
+                mention = f"<@{escape(by_user)}>"
+                by = " " + _("by %(user)s", user=mention)
+            else:
+                by = ""
+            lines.append(f"• {at:%Y-%m-%d} {escape(t.stage(past_stage))}{by}")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]

@@ -4,37 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import Translator, english
 from bot.slack.mrkdwn import escape, link, truncate
 from bot.unfurl import AssetCard
 
 
-def unfurl_blocks(card: AssetCard) -> list[dict[str, Any]]:
-    stages = ", ".join(card.stages) or "no stage"
+def unfurl_blocks(card: AssetCard, t: Translator | None = None) -> list[dict[str, Any]]:
+    t = t or english()
+    _ = t.gettext
+    stages = ", ".join(t.stage(s) for s in card.stages) or _("no stage")
     kind = escape(card.type.replace("-", " "))
-    lock = "  ·  :lock: internal" if card.internal else ""
+    lock = "  ·  :lock: " + _("internal") if card.internal else ""
+    facts = _("_%(type)s_  ·  stage: *%(stages)s*", type=kind, stages=escape(stages))
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
                 "text": f":page_facing_up: {link(card.url, truncate(card.title, 500))}\n"
-                f"_{kind}_  ·  stage: *{escape(stages)}*{lock}",
+                f"{facts}{lock}",
             },
         }
     ]
     if card.reach is not None:
         rate = card.reach.useful_rate
-        rated = "no ratings yet" if rate is None else f"{rate:.0%} :+1:"
+        rated = _("no ratings yet") if rate is None else f"{t.percent(rate)} :+1:"
+        reach = _(
+            "surfaced %(times)s× in %(days)s days, %(rated)s",
+            times=card.reach.surfaced,
+            days=card.reach_days,
+            rated=rated,
+        )
         blocks.append(
             {
                 "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"surfaced {card.reach.surfaced}× in {card.reach_days} days, "
-                        f"{rated}  ·  funnelbot",
-                    }
-                ],
+                "elements": [{"type": "mrkdwn", "text": f"{reach}  ·  funnelbot"}],
             }
         )
     return blocks

@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
+from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions import (
     clarify,
     crm_pushes,
@@ -17,11 +18,11 @@ from bot.slack.listeners.actions import (
 )
 
 
-def register(app: App, services: Services) -> None:
-    crm_pushes.register(app, services)
-    feedback.register(app, services)
-    pick_prospect.register(app, services)
-    share.register(app, services)
-    stats_csv.register(app, services)
-    requests.register(app, services)
-    clarify.register(app, services)
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
+    crm_pushes.register(app, services, languages)
+    feedback.register(app, services, languages)
+    pick_prospect.register(app, services, languages)
+    share.register(app, services, languages)
+    stats_csv.register(app, services, languages)
+    requests.register(app, services, languages)
+    clarify.register(app, services, languages)

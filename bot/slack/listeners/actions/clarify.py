@@ -15,19 +15,22 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.failures import reply_on_failure
-from bot.slack.listeners.actions.feedback import REFUSED
+from bot.slack.language import ReplyLanguages
+from bot.slack.listeners.actions.feedback import refuse
 from bot.slack.listeners.actions.payload import click_channel, confirm
 from content_store.stage import parse_stage
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     def clarify(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
         channel = click_channel(body)
         message = body.get("message") or {}
         thread = message.get("thread_ts") or message.get("ts")
-        with reply_on_failure(lambda msg: confirm(body, msg), "answering at a stage"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "answering at a stage", lambda: languages.for_user(user)
+        ):
             try:
                 value = json.loads(action.get("value", ""))
                 original = load_answer(services, int(value["r"]))
@@ -35,7 +38,7 @@ def register(app: App, services: Services) -> None:
                 if original is None or channel is None:
                     raise FeedbackError("no such answer")
             except (ValueError, KeyError, TypeError, FeedbackError):
-                confirm(body, REFUSED)
+                refuse(body, languages.for_user(user))
                 return
             answer = recommend(
                 services,
@@ -50,12 +53,13 @@ def register(app: App, services: Services) -> None:
                     thread_ts=thread,
                 ),
             )
+            t = languages.for_text(user, original.question)
             client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
-                text=answer_text(answer),
+                text=answer_text(answer, t),
                 blocks=answer_blocks(
-                    answer, ask_marketing=services.settings.marketing_channel is not None
+                    answer, ask_marketing=services.settings.marketing_channel is not None, t=t
                 ),
             )
 

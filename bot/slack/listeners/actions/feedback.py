@@ -1,5 +1,5 @@
 """👍 / 👎 on an answer and "Sent it" on an asset: one feedback row per click; Slack's native
-feedback buttons: one current vote per person."""
+feedback buttons: one current vote per person. Replies are in the answer's language."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.feedback import FeedbackError, give_feedback, vote
+from bot.i18n import N_, Translator
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.feedback import not_useful_modal
 from bot.slack.failures import reply_on_failure
+from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions.payload import (
+    answer_language,
     click_channel,
     confirm,
     recommendation_and_asset,
@@ -21,14 +24,23 @@ from bot.slack.listeners.actions.payload import (
 )
 from content_store.models import FeedbackKind
 
-REFUSED = "That button no longer matches an answer I gave, so nothing was recorded."
+REFUSED = N_("That button no longer matches an answer I gave, so nothing was recorded.")
 
 
-def register(app: App, services: Services) -> None:
+def refuse(body: dict[str, Any], t: Translator) -> None:
+    confirm(body, t.gettext(REFUSED))
+
+
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
+    def clicker(body: dict[str, Any]) -> Translator:
+        return languages.for_user(body["user"]["id"])
+
     @app.action(ids.USEFUL)
     def useful(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "recording useful"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "recording useful", lambda: clicker(body)
+        ):
             try:
                 rec = recommendation_id(action)
                 give_feedback(
@@ -39,16 +51,19 @@ def register(app: App, services: Services) -> None:
                     channel=click_channel(body),
                 )
             except FeedbackError:
-                confirm(body, REFUSED)
+                refuse(body, clicker(body))
                 return
-            confirm(body, "Thanks! Marked as useful; marketing sees it.")
+            t = answer_language(services, languages, body, rec)
+            confirm(body, t.gettext("Thanks! Marked as useful; marketing sees it."))
 
     @app.action(ids.NOT_USEFUL)
     def not_useful(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "recording not useful"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "recording not useful", lambda: clicker(body)
+        ):
             try:
                 rec = recommendation_id(action)
                 recorded = give_feedback(
@@ -59,19 +74,23 @@ def register(app: App, services: Services) -> None:
                     channel=click_channel(body),
                 )
             except FeedbackError:
-                confirm(body, REFUSED)
+                refuse(body, clicker(body))
                 return
             # The 👎 is already recorded; the modal only adds the reason if the rep gives one.
+            t = answer_language(services, languages, body, rec)
             client.views_open(
-                trigger_id=body["trigger_id"], view=not_useful_modal(rec, recorded.feedback_id)
+                trigger_id=body["trigger_id"],
+                view=not_useful_modal(rec, recorded.feedback_id, t),
             )
 
     @app.action(ids.NATIVE_FEEDBACK)
     def native(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "recording a vote"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "recording a vote", lambda: clicker(body)
+        ):
             try:
-                kind, _, rec = str(action.get("value", "")).partition(":")
+                kind, _sep, rec = str(action.get("value", "")).partition(":")
                 recorded = vote(
                     services,
                     int(rec),
@@ -80,19 +99,22 @@ def register(app: App, services: Services) -> None:
                     channel=click_channel(body),
                 )
             except (FeedbackError, ValueError):
-                confirm(body, REFUSED)
+                refuse(body, clicker(body))
                 return
+            _ = answer_language(services, languages, body, int(rec)).gettext
             confirm(
                 body,
-                "Thanks! Marketing sees your vote."
+                _("Thanks! Marketing sees your vote.")
                 if recorded.changed
-                else "Already counted: one vote per answer.",
+                else _("Already counted: one vote per answer."),
             )
 
     @app.action(ids.SENT)
     def sent(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "recording sent"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "recording sent", lambda: clicker(body)
+        ):
             try:
                 rec, asset = recommendation_and_asset(action)
                 recorded = give_feedback(
@@ -104,6 +126,7 @@ def register(app: App, services: Services) -> None:
                     channel=click_channel(body),
                 )
             except FeedbackError:
-                confirm(body, REFUSED)
+                refuse(body, clicker(body))
                 return
-            confirm(body, f"Noted: you sent “{recorded.asset_title}”.")
+            t = answer_language(services, languages, body, rec)
+            confirm(body, t.gettext("Noted: you sent “%(title)s”.", title=recorded.asset_title))

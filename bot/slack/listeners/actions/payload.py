@@ -6,6 +6,11 @@ import json
 from typing import Any
 
 from bot.feedback import FeedbackError
+from bot.i18n import Translator
+from bot.logged_answer import logged_question
+from bot.services import Services
+from bot.slack.language import ReplyLanguages
+from content_store.db import UNAVAILABLE
 
 
 def recommendation_id(action: dict[str, Any]) -> int:
@@ -37,3 +42,14 @@ def confirm(body: dict[str, Any], text: str) -> None:
     url = body.get("response_url")
     if url:
         respond(url, text=text, replace_original=False)
+
+
+def answer_language(
+    services: Services, languages: ReplyLanguages, body: dict[str, Any], recommendation_id: int
+) -> Translator:
+    """The language of the answer a button sits on: its question's, else the clicker's locale."""
+    try:
+        question = logged_question(services, recommendation_id)
+    except UNAVAILABLE:  # the click is refused or retried elsewhere; the words need no database
+        question = None
+    return languages.for_text(body["user"]["id"], question)

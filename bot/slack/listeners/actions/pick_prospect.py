@@ -15,44 +15,53 @@ from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.blocks.messages import notice_blocks
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
+from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions.payload import click_channel
 
 SOURCES = frozenset({"slash", "mention", "dm"})
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(re.compile(rf"^{re.escape(ids.PICK_PROSPECT)}:\d+$"))
     def pick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         url = body.get("response_url")
         if not url:
             return
-        with reply_on_failure(lambda msg: respond(url, text=msg), "answering for a prospect"):
+        user = body["user"]["id"]
+        with reply_on_failure(
+            lambda msg: respond(url, text=msg),
+            "answering for a prospect",
+            lambda: languages.for_user(user),
+        ):
             try:
                 value = json.loads(action.get("value", ""))
                 prospect, question = str(value["p"]), str(value["q"])
                 source = value.get("s") if value.get("s") in SOURCES else "slash"
             except (ValueError, KeyError, TypeError):
-                respond(url, text="That button is broken; ask again.", replace_original=False)
+                broken = languages.for_user(user).gettext("That button is broken; ask again.")
+                respond(url, text=broken, replace_original=False)
                 return
+            t = languages.for_text(user, question)
             try:
                 answer = recommend(
                     services,
                     Question(
                         text=question,
                         source=source,
-                        asker=body["user"]["id"],
+                        asker=user,
                         team_id=(body.get("team") or {}).get("id"),
                         channel_id=click_channel(body),
                         prospect=prospect,
                     ),
                 )
             except QuestionError as error:
-                respond(url, text=str(error), blocks=notice_blocks(str(error), emoji=":warning:"))
+                said = t.error(error)
+                respond(url, text=said, blocks=notice_blocks(said, emoji=":warning:"))
                 return
             respond(
                 url,
-                text=answer_text(answer),
-                blocks=answer_blocks(answer, shareable=source == "slash"),
+                text=answer_text(answer, t),
+                blocks=answer_blocks(answer, shareable=source == "slash", t=t),
                 replace_original=True,
             )

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.i18n import N_
 from bot.marketing_requests import (
     RequestError,
     answer_with_asset,
@@ -19,70 +20,79 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.requests import ask_marketing_modal, asset_option
 from bot.slack.failures import reply_on_failure
+from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions.payload import click_channel, confirm
 from bot.slack.requests import after_step
 
-NO_CHANNEL = "Ask marketing is off: FUNNELBOT_MARKETING_CHANNEL is not set."
-ELSEWHERE = "Requests are handled in the marketing channel; nothing was changed."
+NO_CHANNEL = N_("Ask marketing is off: FUNNELBOT_MARKETING_CHANNEL is not set.")
+ELSEWHERE = N_("Requests are handled in the marketing channel; nothing was changed.")
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(ids.ASK_MARKETING)
     def ask(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "opening Ask marketing"):
+        user = body["user"]["id"]
+        with reply_on_failure(
+            lambda msg: confirm(body, msg),
+            "opening Ask marketing",
+            lambda: languages.for_user(user),
+        ):
             if services.settings.marketing_channel is None:
-                confirm(body, NO_CHANNEL)
+                confirm(body, languages.for_user(user).gettext(NO_CHANNEL))
                 return
             try:
                 draft = request_draft(
-                    services,
-                    _request_id(action),
-                    user=body["user"]["id"],
-                    channel=click_channel(body),
+                    services, _request_id(action), user=user, channel=click_channel(body)
                 )
             except RequestError as error:
-                confirm(body, f"Not sent: {error}.")
+                t = languages.for_user(user)
+                confirm(body, t.gettext("Not sent: %(error)s.", error=t.error(error)))
                 return
-            client.views_open(trigger_id=body["trigger_id"], view=ask_marketing_modal(draft))
+            # The modal, and what follows from it, in the answer's language.
+            t = languages.for_text(user, draft.question)
+            client.views_open(trigger_id=body["trigger_id"], view=ask_marketing_modal(draft, t))
 
     @app.action(ids.REQUEST_TAKE)
     def take(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         marketer = body["user"]["id"]
-        with reply_on_failure(lambda msg: _whisper(client, body, msg), "taking a request"):
+        t = languages.for_user(marketer)
+        with reply_on_failure(lambda msg: _whisper(client, body, msg), "taking a request", t):
             if not _clicked_in(body, services.settings.marketing_channel):
-                _whisper(client, body, ELSEWHERE)
+                _whisper(client, body, t.gettext(ELSEWHERE))
                 return
             try:
                 step = take_request(services, _request_id(action), marketer=marketer)
             except RequestError as error:
-                _whisper(client, body, f"Not taken: {error}.")
+                _whisper(client, body, t.gettext("Not taken: %(error)s.", error=t.error(error)))
                 return
-            after_step(services, client, step, "taken")
+            after_step(services, client, step, "taken", languages)
 
     @app.action(ids.REQUEST_DONE)
     def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         marketer = body["user"]["id"]
-        with reply_on_failure(lambda msg: _whisper(client, body, msg), "finishing a request"):
+        t = languages.for_user(marketer)
+        with reply_on_failure(lambda msg: _whisper(client, body, msg), "finishing a request", t):
             if not _clicked_in(body, services.settings.marketing_channel):
-                _whisper(client, body, ELSEWHERE)
+                _whisper(client, body, t.gettext(ELSEWHERE))
                 return
             try:
                 step = finish_request(services, _request_id(action), marketer=marketer)
             except RequestError as error:
-                _whisper(client, body, f"Not changed: {error}.")
+                _whisper(client, body, t.gettext("Not changed: %(error)s.", error=t.error(error)))
                 return
-            after_step(services, client, step, "done")
+            after_step(services, client, step, "done", languages)
 
     @app.action(ids.REQUEST_PICK)
     def pick(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         marketer = body["user"]["id"]
-        with reply_on_failure(lambda msg: _whisper(client, body, msg), "sending a picked asset"):
+        t = languages.for_user(marketer)
+        with reply_on_failure(lambda msg: _whisper(client, body, msg), "sending a picked asset", t):
             if not _clicked_in(body, services.settings.marketing_channel):
-                _whisper(client, body, ELSEWHERE)
+                _whisper(client, body, t.gettext(ELSEWHERE))
                 return
             try:
                 selected = action.get("selected_option") or {}
@@ -93,9 +103,9 @@ def register(app: App, services: Services) -> None:
                     asset_id=str(selected.get("value") or ""),
                 )
             except RequestError as error:
-                _whisper(client, body, f"Not sent: {error}.")
+                _whisper(client, body, t.gettext("Not sent: %(error)s.", error=t.error(error)))
                 return
-            after_step(services, client, step, "picked")
+            after_step(services, client, step, "picked", languages)
 
     @app.options(ids.REQUEST_PICK)
     def pick_options(ack: Ack, payload: dict[str, Any]) -> None:
@@ -107,7 +117,7 @@ def _request_id(action: dict[str, Any]) -> int:
     try:
         return int(action.get("value", ""))
     except ValueError:
-        raise RequestError("the button carries no request number") from None
+        raise RequestError(N_("the button carries no request number")) from None
 
 
 def _request_id_of_block(action: dict[str, Any]) -> int:
@@ -116,7 +126,7 @@ def _request_id_of_block(action: dict[str, Any]) -> int:
     try:
         return int(block.removeprefix("request-"))
     except ValueError:
-        raise RequestError("the menu is not on a request") from None
+        raise RequestError(N_("the menu is not on a request")) from None
 
 
 def _clicked_in(body: dict[str, Any], channel: str | None) -> bool:

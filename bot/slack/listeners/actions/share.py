@@ -16,19 +16,22 @@ from bot.slack import ids
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
-from bot.slack.listeners.actions.feedback import REFUSED
+from bot.slack.language import ReplyLanguages
+from bot.slack.listeners.actions.feedback import refuse
 from bot.slack.listeners.actions.payload import click_channel, confirm, recommendation_id
 from content_store.models import FeedbackKind
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(ids.SHARE)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        with reply_on_failure(lambda msg: confirm(body, msg), "sharing an answer"):
+        with reply_on_failure(
+            lambda msg: confirm(body, msg), "sharing an answer", lambda: languages.for_user(user)
+        ):
             try:
                 rec = recommendation_id(action)
                 answer = load_answer(services, rec)
@@ -38,16 +41,20 @@ def register(app: App, services: Services) -> None:
                     services, rec, FeedbackKind.SHARED, user=user, channel=click_channel(body)
                 )
             except FeedbackError:
-                confirm(body, REFUSED)
+                refuse(body, languages.for_user(user))
                 return
+            # Shared in the language it was answered in: the asker's question decides.
+            t = languages.for_text(user, answer.question)
             blocks = answer_blocks(
                 answer,
                 shared_by=user,
                 ask_marketing=services.settings.marketing_channel is not None,
+                t=t,
             )
             channel = str((body.get("channel") or {}).get("id") or "")
+            text = answer_text(answer, t)
             try:
-                client.chat_postMessage(channel=channel, text=answer_text(answer), blocks=blocks)
+                client.chat_postMessage(channel=channel, text=text, blocks=blocks)
             except SlackApiError as error:
                 # The bot is not in that channel: Slack still lets the rep post it there.
                 log.info("chat.postMessage refused (%s); sharing via response_url", error)
@@ -55,7 +62,7 @@ def register(app: App, services: Services) -> None:
                     body["response_url"],
                     response_type="in_channel",
                     replace_original=False,
-                    text=answer_text(answer),
+                    text=text,
                     blocks=blocks,
                 )
-            confirm(body, "Shared in the channel.")
+            confirm(body, t.gettext("Shared in the channel."))

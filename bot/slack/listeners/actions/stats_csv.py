@@ -12,20 +12,23 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.failures import reply_on_failure
 from bot.slack.files import upload_for
+from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions.payload import confirm
 from bot.slack.listeners.commands.content_stats import parse_days
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(ids.STATS_CSV)
     def download_csv(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        with reply_on_failure(lambda msg: confirm(body, msg), "uploading the stats CSV"):
+        t = languages.for_user(body["user"]["id"])
+        _ = t.gettext
+        with reply_on_failure(lambda msg: confirm(body, msg), "uploading the stats CSV", t):
             days = parse_days(str(action.get("value") or ""))
             if days is None:
-                confirm(body, "That button carries no period; run `/content-stats` again.")
+                confirm(body, _("That button carries no period; run `/content-stats` again."))
                 return
             table = asset_csv(asset_table(services, days=days))
             channel = str((body.get("channel") or {}).get("id") or "") or None
@@ -35,12 +38,12 @@ def register(app: App, services: Services) -> None:
                 channel=channel,
                 content=table,
                 filename=f"content-stats-{days}d.csv",
-                title=f"Content stats per asset, last {days} days",
-                note=f"The per-asset table for the last {days} days:",
+                title=_("Content stats per asset, last %(days)s days", days=days),
+                note=_("The per-asset table for the last %(days)s days:", days=days),
             )
             confirm(
                 body,
-                "Uploaded the CSV here."
+                _("Uploaded the CSV here.")
                 if where == channel
-                else "Uploaded the CSV to our DM (I can't post files in this channel).",
+                else _("Uploaded the CSV to our DM (I can't post files in this channel)."),
             )

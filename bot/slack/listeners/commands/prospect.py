@@ -9,14 +9,16 @@ from slack_bolt import Ack, App
 
 from bot import prospects
 from bot.agent import map_channel
+from bot.i18n import N_
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.messages import notice_blocks
 from bot.slack.blocks.prospect import prospect_blocks
+from bot.slack.language import ReplyLanguages
 from bot.slack.mrkdwn import escape
 from content_store.stage import Stage, parse_stage
 
-PROSPECT_USAGE = (
+PROSPECT_USAGE = N_(
     "Usage: `/prospect Acme decision` stores Acme's stage (awareness, consideration, decision); "
     "`/prospect Acme` shows it; `/prospect Acme #deal-channel` makes questions asked while "
     "viewing that channel default to Acme."
@@ -48,14 +50,16 @@ def split_channel(text: str) -> tuple[str, str | None, str | None]:
     return rest, match.group("id"), name.lower() if name else None
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.command(ids.PROSPECT_COMMAND)
     def prospect(ack: Ack, command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
+        # A name and a stage say nothing of a language: the rep's Slack locale decides.
+        t = languages.for_user(command.get("user_id"))
+        _ = t.gettext
+        usage = _(PROSPECT_USAGE)
         if text.lower() in {"", "help", "?"}:
-            ack(
-                text=PROSPECT_USAGE, blocks=notice_blocks(PROSPECT_USAGE), response_type="ephemeral"
-            )
+            ack(text=usage, blocks=notice_blocks(usage), response_type="ephemeral")
             return
         text, channel_id, channel_name = split_channel(text)
         name, stage = parse_prospect_text(text)
@@ -69,14 +73,18 @@ def register(app: App, services: Services) -> None:
                     user=str(command.get("user_id") or ""),
                 )
             except ValueError as error:
-                message = f"{error}. {PROSPECT_USAGE}"
+                message = f"{t.error(error)}. {usage}"
                 ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
                 return
             where = f"#{channel_name}" if channel_name else f"<#{channel_id}>"
-            message = f"Questions asked while viewing {where} now default to {mapped}."
+            message = _(
+                "Questions asked while viewing %(channel)s now default to %(prospect)s.",
+                channel=where,
+                prospect=mapped,
+            )
             if stage is not None:
                 prospects.set_stage(services, name, stage, user=command.get("user_id"))
-                message += f" Stage stored: {stage}."
+                message += " " + _("Stage stored: %(stage)s.", stage=t.stage(stage))
             ack(text=escape(message), blocks=notice_blocks(message), response_type="ephemeral")
             return
         try:
@@ -85,7 +93,10 @@ def register(app: App, services: Services) -> None:
             else:
                 found = prospects.show(services, name)
                 if found is None:
-                    message = f"No stage stored for {name}. Set one: /prospect {name} decision"
+                    message = _(
+                        "No stage stored for %(name)s. Set one: /prospect %(name)s decision",
+                        name=name,
+                    )
                     # `text` is mrkdwn too: the name is the user's, escape it like the blocks do.
                     ack(
                         text=escape(message),
@@ -95,10 +106,14 @@ def register(app: App, services: Services) -> None:
                     return
                 view = found
         except ValueError as error:  # an empty or overlong name
-            message = f"{error}. {PROSPECT_USAGE}"
+            message = f"{t.error(error)}. {usage}"
             ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
             return
         blocks = prospect_blocks(
-            view.name, view.stage, view.history, changed=stage is not None, crm=view.crm
+            view.name, view.stage, view.history, changed=stage is not None, crm=view.crm, t=t
         )
-        ack(text=escape(f"{view.name}: {view.stage}"), blocks=blocks, response_type="ephemeral")
+        if view.stage == "not stored":
+            said = escape(_("%(name)s: no stage stored.", name=view.name))
+        else:
+            said = escape(f"{view.name}: {t.stage(view.stage)}")
+        ack(text=said, blocks=blocks, response_type="ephemeral")

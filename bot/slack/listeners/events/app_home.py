@@ -18,17 +18,20 @@ from bot.slack.agent_view import set_prompts
 from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
 from bot.slack.blocks.requests import home_request_blocks
+from bot.slack.language import ReplyLanguages
 from bot.slack.marketers import MarketerCheck
 
 
-def publish_rep_home(services: Services, client: WebClient, user: str) -> None:
+def publish_rep_home(
+    services: Services, client: WebClient, user: str, languages: ReplyLanguages
+) -> None:
+    """The rep's Home, in their Slack locale's language."""
     pushes = pushes_on(services, user) if services.settings.crm is not None else None
-    client.views_publish(
-        user_id=user, view=rep_home_view(rep_home(services, user), crm_pushes=pushes)
-    )
+    view = rep_home_view(rep_home(services, user), crm_pushes=pushes, t=languages.for_user(user))
+    client.views_publish(user_id=user, view=view)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     marketers = MarketerCheck(services.settings, app.client)
 
     @app.event("app_home_opened")
@@ -37,18 +40,20 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") == "messages":
             # The agent view opened: prompts that fit this rep, at the top of the conversation.
             if event.get("channel"):
-                set_prompts(client, event["channel"], suggested_prompts(services, user))
+                t = languages.for_user(user)
+                set_prompts(client, event["channel"], suggested_prompts(services, user, t), t)
             return
         if event.get("tab", "home") != "home":
             return
         if not marketers.is_marketer(user):
-            publish_rep_home(services, client, user)
+            publish_rep_home(services, client, user, languages)
             return
         # Publish at once; questions never embedded before are grouped next, then republished.
+        t = languages.for_user(user)
         dashboard = marketing_dashboard(services, embed=False)
-        asks = home_request_blocks(*open_requests(services))
-        client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks))
+        asks = home_request_blocks(*open_requests(services), t=t)
+        client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks, t))
         if dashboard.gaps is None:
             client.views_publish(
-                user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks)
+                user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks, t)
             )

@@ -11,13 +11,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from bot.slack.blocks.unfurl import unfurl_blocks
+from bot.slack.language import ReplyLanguages
 from bot.slack.marketers import MarketerCheck
 from bot.unfurl import asset_cards
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     marketers = MarketerCheck(services.settings, app.client)
 
     @app.event("link_shared")
@@ -36,7 +37,9 @@ def register(app: App, services: Services) -> None:
         )
         if not cards:
             return
-        unfurls = {card.url: {"blocks": unfurl_blocks(card)} for card in cards}
+        # A channel's readers, not the poster: FUNNELBOT_LANGUAGE.
+        t = languages.default()
+        unfurls = {card.url: {"blocks": unfurl_blocks(card, t)} for card in cards}
         if event.get("unfurl_id"):  # a link typed in the message composer, not yet posted
             client.chat_unfurl(
                 unfurl_id=event["unfurl_id"],

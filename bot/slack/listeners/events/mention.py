@@ -9,9 +9,10 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack.conversation import answer_event
+from bot.slack.language import ReplyLanguages
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        answer_event(services, client, body, event, source="mention")
+        answer_event(services, client, body, event, source="mention", languages=languages)

@@ -12,13 +12,14 @@ from bot.marketing import relay_suggestion
 from bot.marketing_requests import is_request_thread, reply_in_request_thread
 from bot.services import Services
 from bot.slack.conversation import answer_event
+from bot.slack.language import ReplyLanguages
 from bot.slack.requests import after_step
 
 # A reply also sent to the channel is still a reply; other subtypes are edits, joins, bot posts.
 PERSON_SUBTYPES = (None, "thread_broadcast")
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.event("message")
     def message(
         body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
@@ -28,7 +29,7 @@ def register(app: App, services: Services) -> None:
             return
         if event.get("channel_type") == "im":
             if not event.get("subtype"):
-                answer_event(services, client, body, event, source="dm")
+                answer_event(services, client, body, event, source="dm", languages=languages)
             return
         thread_ts = event.get("thread_ts")
         if (
@@ -46,7 +47,7 @@ def register(app: App, services: Services) -> None:
                 event_id=body.get("event_id"),
             )
             if step is not None:
-                after_step(services, client, step, "picked" if step.answer else "reply")
+                after_step(services, client, step, "picked" if step.answer else "reply", languages)
                 return
             if is_request_thread(services, event["channel"], thread_ts):
                 return  # the rep's own words, or a redelivery: nothing to relay

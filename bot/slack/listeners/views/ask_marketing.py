@@ -12,15 +12,18 @@ from slack_sdk import WebClient
 from bot.marketing_requests import RequestError, open_request
 from bot.services import Services
 from bot.slack import ids
+from bot.slack.language import ReplyLanguages, modal_language
 from bot.slack.requests import post_request
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.view(ids.ASK_MARKETING_VIEW)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view.get("state", {}).get("values", {})
+        t = modal_language(view, languages, body["user"]["id"])
+        _ = t.gettext
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
             request = open_request(
@@ -33,20 +36,24 @@ def register(app: App, services: Services) -> None:
                 deadline=str(_value(values, ids.DEADLINE_BLOCK, ids.DEADLINE_ACTION) or ""),
             )
         except RequestError as error:
-            ack(response_action="errors", errors={ids.NEED_BLOCK: f"Not sent: {error}"})
+            said = _("Not sent: %(error)s", error=t.error(error))
+            ack(response_action="errors", errors={ids.NEED_BLOCK: said})
             return
         except (ValueError, KeyError, TypeError):
-            ack(response_action="errors", errors={ids.NEED_BLOCK: "Not sent: malformed form"})
+            ack(response_action="errors", errors={ids.NEED_BLOCK: _("Not sent: malformed form")})
             return
         ack()
         try:
-            post_request(services, client, request)
+            post_request(services, client, request, t)
         except Exception:  # the request is recorded; the rep hears it did not reach the channel
             log.exception("request %s not posted to the marketing channel", request.id)
             client.chat_postMessage(
                 channel=request.rep,
-                text=f"Request #{request.id} is saved but could not be posted to marketing; "
-                "it has been logged. Please tell marketing directly.",
+                text=_(
+                    "Request #%(id)s is saved but could not be posted to marketing; it has been "
+                    "logged. Please tell marketing directly.",
+                    id=request.id,
+                ),
             )
 
 

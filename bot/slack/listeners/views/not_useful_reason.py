@@ -10,9 +10,10 @@ from slack_bolt import Ack, App
 from bot.feedback import FeedbackError, add_reason
 from bot.services import Services
 from bot.slack import ids
+from bot.slack.language import ReplyLanguages, modal_language
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.view(ids.NOT_USEFUL_REASON_VIEW)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
@@ -26,6 +27,8 @@ def register(app: App, services: Services) -> None:
                 services, feedback_id, user=body["user"]["id"], reason=reason, comment=comment
             )
         except (FeedbackError, ValueError, KeyError, TypeError) as error:
-            ack(response_action="errors", errors={ids.REASON_BLOCK: f"Not recorded: {error}"})
+            t = modal_language(view, languages, body["user"]["id"])
+            said = t.gettext("Not recorded: %(error)s", error=t.error(error))
+            ack(response_action="errors", errors={ids.REASON_BLOCK: said})
             return
         ack()
