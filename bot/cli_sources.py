@@ -68,6 +68,14 @@ def remove_command(
     )
 
 
+def stage_note(report: IngestReport) -> str:
+    """Assets given no stage by their source: what the stage model proposed for each."""
+    inferred = report.inferred_stages
+    named = ", ".join(f"{i} ({inferred[i]})" if i in inferred else i for i in report.missing_stage)
+    verb = "would be inferred" if report.dry_run else "inferred"
+    return f"no stage given, {verb} (marketers confirm it on the Home tab): {named}"
+
+
 def print_report_notes(report: IngestReport, err: Console) -> None:
     """What a run wants its reader to know besides the counts, one line each."""
     for warning in report.blocked:
@@ -86,7 +94,7 @@ def print_report_notes(report: IngestReport, err: Console) -> None:
     for item in report.kept:
         err.print(f"note: {item.describe()}", highlight=False, markup=False)
     if report.missing_stage:
-        err.print(f"note: no stage: {', '.join(report.missing_stage)}", highlight=False)
+        err.print(f"note: {stage_note(report)}", highlight=False, markup=False)
     if report.past_review:
         err.print(f"note: past review_by: {', '.join(report.past_review)}", highlight=False)
     for note in report.notes:

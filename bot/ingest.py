@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.asset_stages import proposal_text, propose_stages
 from bot.heap import release_free_memory
 from bot.services import Services, model_switch_notice
 from bot.settings import Settings
@@ -30,9 +31,11 @@ from content_store.library import (
     StoredItem,
     apply_library,
     diff_source,
+    first_passages,
     model_of,
     other_model_items,
     recorded_models,
+    restage,
     stored_items,
 )
 from content_store.loaders import LoadedItem, LoadProblem
@@ -41,6 +44,8 @@ from content_store.models.base import utcnow
 from content_store.sources import SourceOptions, SourceRead, open_source, read_source
 from content_store.sources.base import locator_of
 from content_store.sources.rules import RulesError, read_rules
+from content_store.stage import Stage
+from content_store.stage_review import confirmed_stages
 from content_store.team_config import read_team_config, save_team_config
 from index.chunking import chunk_text
 from index.embedder import MULTILINGUAL_MODEL
@@ -98,7 +103,10 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    # Assets whose source gives no stage and no marketer confirmed one: the stage model
+    # proposes it (`inferred_stages`, empty on a dry run) and marketers confirm it on Home.
     missing_stage: list[str] = field(default_factory=list)
+    inferred_stages: dict[str, str] = field(default_factory=dict)
     past_review: list[str] = field(default_factory=list)
     kept: list[KeptItem] = field(default_factory=list)
     sources: list[SourceOutcome] = field(default_factory=list)
@@ -162,6 +170,7 @@ def ingest(
         # Items embedded by another model count as changed: a model change re-embeds them all.
         other_model = other_model_items(session, model)
         folders = _folder_sources(session, specs)
+        confirmed = confirmed_stages(session)
     # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
     team_config = merge_team_configs([read_team_config(folder) for folder in folders])
     try:
@@ -185,9 +194,19 @@ def ingest(
     if replaced:
         report.notices.append(model_switch_notice(" and ".join(replaced), model))
         log.warning("%s", report.notices[-1])
+    _apply_confirmed(reads, confirmed)
     loaded = [item for read in reads for item in read.items]
+    to_embed = {i for _, d in diffs for i in d.to_embed}  # a set: a list made it quadratic
+    unstaged = [i for i in loaded if not i.stages and i.id in to_embed]
+    # Stored without a stage and unchanged (ingested before stages were inferred), or stored
+    # bare while a confirmation waits: only their stages are written.
+    kept_bare = [
+        i for _, d in diffs for i in d.unchanged + d.moved if i in stored and stored[i].stageless
+    ]
+    restaged = {i: (confirmed[i], False) for i in kept_bare if i in confirmed}
+    bare = [i for i in kept_bare if i not in confirmed]
+    report.missing_stage = sorted([i.id for i in unstaged] + bare)
     today = today or date.today()
-    report.missing_stage = sorted(i.id for i in loaded if not i.stages)
     report.past_review = sorted(i.id for i in loaded if i.review_by and i.review_by < today)
     report.notes += _lifecycle_notes(loaded, stored)
     if not allow_removals:
@@ -203,9 +222,14 @@ def ingest(
     report.run_id = run_id
     touches_index = any(d.touches_index for _, d in diffs)
     try:
-        to_embed = {i for _, d in diffs for i in d.to_embed}  # a set: a list made it quadratic
         chunks = _embed(services, [i for i in loaded if i.id in to_embed], progress)
         report.chunks_embedded = sum(len(c) for c in chunks.values())
+        if report.missing_stage:
+            proposed = _propose(services, unstaged, chunks, bare)
+            report.inferred_stages = {i: str(s) for i, s in sorted(proposed.items())}
+            stored_bare = set(bare)
+            _apply_stages(reads, {i: s for i, s in proposed.items() if i not in stored_bare})
+            restaged |= {i: ((proposed[i],), True) for i in bare if i in proposed}
         with transaction(services.sessions) as session:
             previous = current_index_version(session)
             for read, diff in diffs:
@@ -217,6 +241,7 @@ def ingest(
                     embedding_model=services.embedder.signature,
                     source_key=read.key,
                 )
+            restage(session, restaged)
             version = run_id if touches_index or previous is None else previous
             _record_sources(session, reads, run_id)
             finish_run(
@@ -356,6 +381,57 @@ def _diff_all(
             )
         )
     return diffs
+
+
+def _apply_confirmed(reads: list[SourceRead], confirmed: Mapping[str, tuple[Stage, ...]]) -> None:
+    """A marketer's stage for each item its source gives none (the content hash stays: the
+    confirmation is no change of the file)."""
+    for read in reads:
+        read.items = [
+            replace(item, stages=confirmed[item.id])
+            if not item.stages and item.id in confirmed
+            else item
+            for item in read.items
+        ]
+
+
+def _apply_stages(reads: list[SourceRead], proposed: Mapping[str, Stage]) -> None:
+    for read in reads:
+        read.items = [
+            replace(item, stages=(proposed[item.id],), stage_inferred=True)
+            if item.id in proposed
+            else item
+            for item in read.items
+        ]
+
+
+def _propose(
+    services: Services,
+    items: list[LoadedItem],
+    chunks: Mapping[str, Sequence[NewChunk]],
+    stored_ids: list[str],
+) -> dict[str, Stage]:
+    """The stage model's stage for new or changed items without one (from the first passage
+    just embedded) and for stored ones (from their stored first passage)."""
+    ids: list[str] = []
+    texts: list[str] = []
+    vectors: list[bytes | memoryview] = []
+    for item in items:
+        if chunks.get(item.id):
+            ids.append(item.id)
+            description = (item.details or {}).get("description")
+            texts.append(proposal_text(item.title, description, item.body))
+            vectors.append(chunks[item.id][0].vector)
+    if stored_ids:
+        with services.sessions() as session:
+            for item_id, first in first_passages(session, stored_ids).items():
+                ids.append(item_id)
+                texts.append(proposal_text(first.title, first.description, first.body))
+                vectors.append(first.vector)
+    if not ids:
+        return {}
+    model = services.stage_model(services.embedder)
+    return dict(zip(ids, propose_stages(model, vectors, texts), strict=True))
 
 
 def _kept(

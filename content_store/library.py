@@ -45,6 +45,9 @@ class StoredItem:
     source_key: str | None
     source: str
     version: str | None
+    # Neither its source, a marketer nor the stage model gave it a stage (ingested before
+    # stages were inferred): the next run proposes one.
+    stageless: bool = False
 
 
 def stored_items(session: Session) -> dict[str, StoredItem]:
@@ -56,8 +59,9 @@ def stored_items(session: Session) -> dict[str, StoredItem]:
         ContentItem.source_key,
         ContentItem.source,
         ContentItem.version,
+        ContentItem.stages,
     )
-    return {row[0]: StoredItem(*row[1:]) for row in session.execute(query)}
+    return {row[0]: StoredItem(*row[1:6], stageless=not row[6]) for row in session.execute(query)}
 
 
 def other_model_items(session: Session, embedding_model: str) -> set[str]:
@@ -284,6 +288,44 @@ def iter_active_items(session: Session) -> Iterator[ActiveItem]:
         yield ActiveItem(*row)
 
 
+@dataclass(frozen=True, slots=True)
+class FirstPassage:
+    """What a stage is proposed from for a stored item: its words and its first chunk's vector."""
+
+    title: str
+    description: str | None
+    body: str
+    vector: bytes
+
+
+def first_passages(session: Session, ids: Iterable[str]) -> dict[str, FirstPassage]:
+    """The first passage of each item that has chunks, by id."""
+    found: dict[str, FirstPassage] = {}
+    for batch in _batches(ids):
+        query = select(
+            ContentItem.id, ContentItem.title, ContentItem.details, ContentItem.body
+        ).where(ContentItem.id.in_(batch))
+        texts = {row.id: row for row in session.execute(query)}
+        firsts = select(Chunk.item_id, Chunk.vector).where(
+            Chunk.item_id.in_(batch), Chunk.ordinal == 0
+        )
+        for item_id, vector in session.execute(firsts):
+            row = texts[item_id]
+            description = (row.details or {}).get("description")
+            found[item_id] = FirstPassage(row.title, description, row.body, vector)
+    return found
+
+
+def restage(session: Session, stages: Mapping[str, tuple[Sequence[str], bool]]) -> None:
+    """Set stored items' stages and whether they were inferred, leaving the rest as it is."""
+    for item_id, (chosen, inferred) in stages.items():
+        session.execute(
+            update(ContentItem)
+            .where(ContentItem.id == item_id)
+            .values(stages=[str(s) for s in chosen], stage_inferred=inferred)
+        )
+
+
 def iter_active_chunks(session: Session, *, with_vectors: bool = True) -> Iterator[StoredChunk]:
     """Every chunk of an active item, in id order: what the search index is built from."""
     active = set(session.scalars(select(ContentItem.id).where(ContentItem.active.is_(True))))
@@ -361,6 +403,7 @@ def _fields(item: LoadedItem, now: object, source_key: str | None) -> dict[str, 
         "superseded_by": item.superseded_by,
         "internal": item.internal,
         "expires": item.expires,
+        "stage_inferred": item.stage_inferred,
     }
     if source_key is not None:
         fields["source_key"] = source_key

@@ -1,4 +1,5 @@
-"""Counting assets by lifecycle: drafts, archived, expired, superseded, internal, review overdue."""
+"""Counting assets by lifecycle: drafts, archived, expired, superseded, internal, review overdue,
+and stages inferred but not yet confirmed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class LifecycleCounts:
     superseded: int = 0
     internal: int = 0
     review_overdue: int = 0  # still served; marketing should look at them
+    stage_inferred: int = 0  # the stage model's stage, not yet confirmed by marketing
 
     @property
     def not_served(self) -> int:
@@ -28,7 +30,8 @@ class LifecycleCounts:
         return (
             f"{self.drafts} drafts, {self.archived} archived, {self.expired} expired, "
             f"{self.superseded} superseded (none of them recommended); "
-            f"{self.internal} internal, {self.review_overdue} past review_by"
+            f"{self.internal} internal, {self.review_overdue} past review_by, "
+            f"{self.stage_inferred} with an inferred stage to confirm"
         )
 
 
@@ -47,4 +50,5 @@ def lifecycle_counts(session: Session, *, today: date) -> LifecycleCounts:
         superseded=count(ContentItem.superseded_by.is_not(None)),
         internal=count(ContentItem.internal.is_(True)),
         review_overdue=count(ContentItem.review_by < today),
+        stage_inferred=count(ContentItem.stage_inferred.is_(True)),
     )

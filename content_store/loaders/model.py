@@ -32,6 +32,8 @@ class LoadedItem:
     version: str | None = None  # the source's version stamp (mtime, ETag, modifiedTime)
     # What the source says besides the fields (a page's description, canonical URL, dates).
     details: Mapping[str, str] | None = None
+    # `stages` were proposed by the stage model: the source gave none (set by the ingest).
+    stage_inferred: bool = False
 
 
 @dataclass(frozen=True)

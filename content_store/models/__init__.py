@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, split by concept."""
 
 from content_store.models.base import Base
-from content_store.models.content import Chunk, ContentItem, ContentSource
+from content_store.models.content import Chunk, ContentItem, ContentSource, StageConfirmation
 from content_store.models.crm import CrmDealStage, CrmPollState, CrmPush, CrmPushOptOut
 from content_store.models.index_run import IndexRun, IndexRunStatus
 from content_store.models.lease import Lease
@@ -56,5 +56,6 @@ __all__ = [
     "RequestDeadline",
     "RequestStatus",
     "SlackEventClaim",
+    "StageConfirmation",
     "ViewedContext",
 ]

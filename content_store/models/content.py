@@ -31,6 +31,8 @@ class ContentItem(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     type: Mapped[str] = mapped_column(String(64))
     stages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The stage model proposed `stages` (the source gave none); cleared when a marketer confirms.
+    stage_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     competitors: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner: Mapped[str | None] = mapped_column(String(320))
@@ -89,3 +91,16 @@ class ContentSource(Base):
     last_run_id: Mapped[int | None] = mapped_column(Integer)
     last_status: Mapped[str | None] = mapped_column(String(16))  # ok | failed
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StageConfirmation(Base):
+    """A marketer's stage for an asset whose source gives none, by the asset's id: it outlives
+    the asset's row versions, so every later ingest applies it instead of inferring again."""
+
+    __tablename__ = "stage_confirmations"
+
+    asset_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stages: Mapped[list[str]] = mapped_column(JSON)
+    proposed: Mapped[list[str]] = mapped_column(JSON, default=list)  # what the model had said
+    confirmed_by: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -109,6 +109,7 @@ def test_answers_skip_unservable_assets_and_label_internal_ones(
         "superseded": 2,
         "internal": 1,
         "review_overdue": 0,
+        "stage_inferred": 0,
     }
 
 
