@@ -9,6 +9,9 @@ from bot.slack.mrkdwn import escape, truncate
 from content_store.models import IndexRun
 
 MAX_LISTED = 20
+ALLOW_REMOVALS_HINT = (
+    ":point_right: If those assets really went away, `/reindex --allow-removals` removes them."
+)
 
 
 def progress_text(files: int, embedded: int, total: int | None, elapsed_s: float) -> str:
@@ -31,6 +34,8 @@ def summary_blocks(report: IngestReport) -> list[dict[str, Any]]:
     blocks = [_section(counts)]
     for warning in report.blocked:
         blocks.append(_section(f":warning: {escape(warning)}"))
+    if report.blocked:
+        blocks.append(_section(ALLOW_REMOVALS_HINT))
     for source in report.failed_sources:
         blocks.append(
             _section(
@@ -47,12 +52,16 @@ def summary_blocks(report: IngestReport) -> list[dict[str, Any]]:
         if more > 0:
             lines.append(f"… and {more} more (see `funnelbot reindex` or the run log)")
         blocks.append(_section("*Failed files* (the rest was indexed):\n" + "\n".join(lines)))
+    inferred = report.inferred_stages
     for title, ids in (
-        ("Missing a stage", report.missing_stage),
+        ("No stage given, inferred (confirm on the Home tab)", report.missing_stage),
         ("Past review_by", report.past_review),
     ):
         if ids:
-            shown = ", ".join(f"`{escape(i)}`" for i in ids[:MAX_LISTED])
+            shown = ", ".join(
+                f"`{escape(i)}` ({inferred[i]})" if i in inferred else f"`{escape(i)}`"
+                for i in ids[:MAX_LISTED]
+            )
             extra = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
             blocks.append(_section(f"*{title}* ({len(ids)}): {shown}{extra}"))
     blocks.extend(_section(escape(notice)) for notice in report.notices)

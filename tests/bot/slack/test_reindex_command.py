@@ -247,3 +247,44 @@ def test_reindex_of_a_mostly_dutch_library_ends_with_the_multilingual_hint(
     summary = final_summary(slack_bot)
     assert "6 added" in summary
     assert "FUNNELBOT_EMBEDDING_MODEL=multilingual-e5-small" in summary
+
+
+def _last_update(slack_bot: SlackBot, words: str) -> str:
+    """The progress message's text and blocks once an update contains `words`."""
+    for _ in range(100):
+        for update in reversed(slack_bot.fake.calls_to("chat.update")):
+            text = block_text(update.args.get("blocks") or []) + str(update.args.get("text"))
+            if words in text:
+                assert_valid_blocks(update.args.get("blocks") or [])
+                return text
+        count = len(slack_bot.fake.calls_to("chat.update"))
+        slack_bot.fake.wait_for("chat.update", count=count + 1, timeout=30)
+    raise AssertionError(f"no update with {words!r}")
+
+
+def test_a_mass_removal_stops_and_allow_removals_lets_an_admin_remove_them(
+    slack_bot: SlackBot, library: Path
+) -> None:
+    gone = sorted((library / "blog").glob("*.md"))[:4]
+    assert len(gone) == 4  # more than a tenth of the 32 assets
+    for path in gone:
+        path.unlink()
+    before = set(slack_bot.services.searcher().assets)
+
+    command(slack_bot)
+    stopped = _last_update(slack_bot, "Stopped")
+
+    assert "4 removed" in stopped
+    assert "`/reindex --allow-removals` removes them" in stopped
+    assert set(slack_bot.services.searcher().assets) == before
+    assert "Only funnelbot admins" in command(slack_bot, "--allow-removals", user="U1")["text"]
+    assert "Usage" in command(slack_bot, "--allow-removal")["text"]  # a typo runs nothing
+
+    slack_bot.fake.clear()
+    command(slack_bot, "--allow-removals")
+    finished = final_summary(slack_bot)
+
+    assert "4 removed" in finished
+    assert runs(slack_bot)[-1].status == "succeeded"
+    removed = before - set(slack_bot.services.searcher().assets)
+    assert len(removed) == 4

@@ -1,4 +1,4 @@
-"""`/reindex [status | dry-run]`: admins refresh the content index from Slack."""
+"""`/reindex [status | dry-run] [--allow-removals]`: admins refresh the content index from Slack."""
 
 from __future__ import annotations
 
@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 
 USAGE = (
     "Usage: `/reindex` refreshes the index, `/reindex status` shows the last run, "
-    "`/reindex dry-run` shows what would change."
+    "`/reindex dry-run` shows what would change, `/reindex --allow-removals` lets a run remove "
+    "more than a tenth of a source's assets."
 )
+DRY_RUN_WORDS = frozenset({"dry-run", "dryrun", "--dry-run"})
+ALLOW_REMOVALS_WORDS = frozenset({"--allow-removals", "allow-removals"})
 REFUSED = "Only funnelbot admins can reindex. Ask an admin, or a workspace admin, to run it."
 # chat.update at most this often: enough to see it move, far under Slack's rate limits.
 PROGRESS_SECONDS = 2.0
@@ -96,9 +99,12 @@ def register(app: App, services: Services) -> None:
             since = str(ReindexBusy(lease)).capitalize() if lease else None
             ack(text="Reindex status", blocks=status_blocks(last_run(services), since))
             return
-        if text not in ("", "dry-run", "dryrun", "--dry-run"):
+        # A Mac's smart punctuation turns a typed "--" into a dash.
+        words = set(text.replace("\u2014", "--").replace("\u2013", "--").split())
+        if words - DRY_RUN_WORDS - ALLOW_REMOVALS_WORDS:
             ack(text=USAGE, blocks=notice_blocks(USAGE))
             return
+        allow_removals = bool(words & ALLOW_REMOVALS_WORDS)
         content_dir = list(services.settings.sources)
         if not content_dir:
             message = (
@@ -107,7 +113,7 @@ def register(app: App, services: Services) -> None:
             )
             ack(text=message, blocks=notice_blocks(message, emoji=":warning:"))
             return
-        dry_run = text != ""
+        dry_run = bool(words & DRY_RUN_WORDS)
         lease = running(services)
         if lease is not None and not dry_run:
             message = f"Not started: {ReindexBusy(lease)}. `/reindex status` shows the last run."
@@ -119,7 +125,12 @@ def register(app: App, services: Services) -> None:
             url = command["response_url"]
             with reply_on_failure(lambda msg: respond(url, text=msg), "a reindex dry run"):
                 report = reindex(
-                    services, content_dir, started_by=user, trigger="slack", dry_run=True
+                    services,
+                    content_dir,
+                    started_by=user,
+                    trigger="slack",
+                    dry_run=True,
+                    allow_removals=allow_removals,
                 )
                 respond(url, text=summary_text(report), blocks=summary_blocks(report))
             return
@@ -134,6 +145,7 @@ def register(app: App, services: Services) -> None:
                     started_by=user,
                     trigger="slack",
                     progress=progress.callbacks(),
+                    allow_removals=allow_removals,
                 )
             except ReindexBusy as busy:
                 progress.finish(f"Not started: {busy}.")
