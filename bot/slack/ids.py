@@ -20,6 +20,11 @@ REQUEST_DONE = "funnelbot.request_done"
 # A vague question's reply: the rep picks the prospect's stage; value: {"r": answer id, "s": stage}.
 CLARIFY_STAGE = "funnelbot.clarify_stage"
 CLARIFY_STAGES = tuple(f"{CLARIFY_STAGE}.{s}" for s in ("awareness", "consideration", "decision"))
+# The marketer Home's inferred stages: confirm the proposal, or pick another; the block id is
+# STAGE_REVIEW_BLOCK + the asset's id, the value (or the option's) the stage.
+STAGE_CONFIRM = "funnelbot.stage_confirm"
+STAGE_CORRECT = "funnelbot.stage_correct"
+STAGE_REVIEW_BLOCK = "stage-review:"
 # Slack's native 👍/👎 (feedback_buttons in a context_actions block), on agent-view answers.
 NATIVE_FEEDBACK = "funnelbot.native_feedback"
 
@@ -46,6 +51,8 @@ ACTIONS = (
     *CLARIFY_STAGES,
     PICK_PROSPECT,
     CRM_PUSHES,
+    STAGE_CONFIRM,
+    STAGE_CORRECT,
 )
 OPTIONS = (REQUEST_PICK,)  # external selects: the app answers their options
 VIEWS = (NOT_USEFUL_REASON_VIEW, ASK_MARKETING_VIEW)

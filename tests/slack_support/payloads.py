@@ -346,3 +346,31 @@ def block_suggestion(
         "message": {"type": "message", "ts": "1.0", "text": ""},
     }
     return _interactive(payload)
+
+
+def home_tab_action(
+    element: dict[str, Any],
+    *,
+    block_id: str,
+    user_id: str = "U1",
+    selected: str | None = None,
+) -> Body:
+    """A click on a Home tab element (a button, or a static_select with `selected` picked), as
+    Slack sends it: the view as container, no channel and no response_url."""
+    body, _kind = block_actions(str(element["action_id"]), "", user_id=user_id, channel_id=None)
+    payload = json.loads(dict(parse_qsl(body.decode("utf-8")))["payload"])
+    action: dict[str, Any] = {
+        "type": element["type"],
+        "action_id": element["action_id"],
+        "block_id": block_id,
+        "action_ts": f"{time.time():.6f}",
+    }
+    if element["type"] == "button":
+        action["text"] = element["text"]
+        action["value"] = element.get("value", "")
+    else:
+        option = next(o for o in element["options"] if o["value"] == selected)
+        action["selected_option"] = option
+        action["placeholder"] = element.get("placeholder")
+    payload["actions"] = [action]
+    return _interactive(payload)

@@ -1,5 +1,5 @@
 """Button clicks: useful, not useful, sent it, share, Ask marketing on answers; Download CSV on
-stats; a marketer's take / pick / done on a request."""
+stats; a marketer's take / pick / done on a request; a marketer's confirmed stage on Home."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.slack.listeners.actions import (
     pick_prospect,
     requests,
     share,
+    stage_review,
     stats_csv,
 )
 
@@ -26,3 +27,4 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     stats_csv.register(app, services, languages)
     requests.register(app, services, languages)
     clarify.register(app, services, languages)
+    stage_review.register(app, services, languages)

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.agent import suggested_prompts
+from bot.asset_stages import stage_review
 from bot.crm.push import pushes_on
 from bot.dashboard import marketing_dashboard, with_gaps
 from bot.home import rep_home
@@ -18,6 +19,7 @@ from bot.slack.agent_view import set_prompts
 from bot.slack.blocks.dashboard import marketer_home_view
 from bot.slack.blocks.home import rep_home_view
 from bot.slack.blocks.requests import home_request_blocks
+from bot.slack.blocks.stage_review import stage_review_blocks
 from bot.slack.language import ReplyLanguages
 from bot.slack.marketers import MarketerCheck
 
@@ -29,6 +31,29 @@ def publish_rep_home(
     pushes = pushes_on(services, user) if services.settings.crm is not None else None
     view = rep_home_view(rep_home(services, user), crm_pushes=pushes, t=languages.for_user(user))
     client.views_publish(user_id=user, view=view)
+
+
+def publish_marketer_home(
+    services: Services,
+    client: WebClient,
+    user: str,
+    languages: ReplyLanguages,
+    *,
+    notice: str | None = None,
+) -> None:
+    """Publish at once; questions never embedded before are grouped next, then republished.
+    `notice` (a stage just confirmed) heads the stages still to confirm."""
+    t = languages.for_user(user)
+    dashboard = marketing_dashboard(services, embed=False)
+    asks = [
+        *home_request_blocks(*open_requests(services), t=t),
+        *stage_review_blocks(stage_review(services), notice=notice, t=t),
+    ]
+    client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks, t))
+    if dashboard.gaps is None:
+        client.views_publish(
+            user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks, t)
+        )
 
 
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
@@ -48,12 +73,4 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
         if not marketers.is_marketer(user):
             publish_rep_home(services, client, user, languages)
             return
-        # Publish at once; questions never embedded before are grouped next, then republished.
-        t = languages.for_user(user)
-        dashboard = marketing_dashboard(services, embed=False)
-        asks = home_request_blocks(*open_requests(services), t=t)
-        client.views_publish(user_id=user, view=marketer_home_view(dashboard, asks, t))
-        if dashboard.gaps is None:
-            client.views_publish(
-                user_id=user, view=marketer_home_view(with_gaps(services, dashboard), asks, t)
-            )
+        publish_marketer_home(services, client, user, languages)
