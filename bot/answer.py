@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -200,6 +200,17 @@ class Answer:
     latency_ms: float
     crm: CrmRef | None = None  # set when the stage came from the CRM
     vague: bool = False  # too little to search on: the surface asks the rep for more
+
+    @property
+    def internal_items(self) -> int:
+        return sum(1 for item in self.items if item.internal)
+
+    def without_internal(self) -> Answer:
+        """The answer fit for people outside the company: its internal items left out, the rest
+        numbered again."""
+        kept = [item for item in self.items if not item.internal]
+        items = tuple(replace(item, rank=rank) for rank, item in enumerate(kept, 1))
+        return replace(self, items=items)
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {

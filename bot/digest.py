@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from bot.dashboard import NEVER_SURFACED_DAYS, mostly_not_useful
 from bot.gaps import GapGroup, content_gaps
 from bot.services import Services
+from content_store.models import ContentItem
 from content_store.requests import RequestSummary, describe_duration, request_summary
 from content_store.stats import Activity, AssetRef, AssetUsage, activity, asset_usage
 from content_store.stats import never_surfaced as never_surfaced_since
@@ -31,16 +34,34 @@ class Digest:
     requests: RequestSummary | None = None  # asks to marketing opened this week
 
 
-def weekly_digest(services: Services, *, now: datetime | None = None, top: int = TOP) -> Digest:
+def weekly_digest(
+    services: Services,
+    *,
+    now: datetime | None = None,
+    top: int = TOP,
+    without_internal: bool = False,
+) -> Digest:
+    """`without_internal`: for a channel people outside the company read, the internal assets
+    are left out of every list."""
     now = now or datetime.now(UTC)
     week = now - timedelta(days=DIGEST_DAYS)
     with services.sessions() as session:
+        hidden = (
+            set(session.scalars(select(ContentItem.id).where(ContentItem.internal.is_(True))))
+            if without_internal
+            else set()
+        )
         summary = activity(session, since=week)
         used = [a for a in asset_usage(session, since=week) if a.surfaced]
         rated = asset_usage(session, since=now - timedelta(days=RATING_DAYS))
         ignored = never_surfaced_since(session, since=now - timedelta(days=NEVER_SURFACED_DAYS))
         overdue = past_review_on(session, today=now.date())
         requests = request_summary(session, since=week)
+    if hidden:
+        used = [a for a in used if a.item_id not in hidden]
+        rated = [a for a in rated if a.item_id not in hidden]
+        ignored = [a for a in ignored if a.item_id not in hidden]
+        overdue = [a for a in overdue if a.item_id not in hidden]
     return Digest(
         generated_at=now,
         week=summary,

@@ -125,6 +125,17 @@ def vote(
         return Vote(recommendation.id, kind, changed=True)
 
 
+def check_shown(
+    services: Services, recommendation_id: int, *, user: str | None, channel: str | None
+) -> None:
+    """Raise FeedbackError unless the answer was shown to `user` (see `shown_to`); records
+    nothing."""
+    with services.sessions() as session:
+        recommendation = get_recommendation(session, recommendation_id)
+        if recommendation is None or not shown_to(recommendation, user=user, channel=channel):
+            raise FeedbackError(f"answer #{recommendation_id} was not shown to {user}")
+
+
 def shown_to(recommendation: Recommendation, *, user: str | None, channel: str | None) -> bool:
     """Whether a click can come from someone who saw the answer: its asker, or anyone in the
     channel it was posted to (a mention or DM answer, or a /content answer once shared there;

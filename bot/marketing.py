@@ -246,7 +246,9 @@ def _assets(session: Session, ids: list[str]) -> dict[str, ContentItem]:
 def _asset_facts(asset: ContentItem | None, asset_id: str | None) -> dict[str, Any]:
     if asset is None:
         return {"id": asset_id, "title": asset_id, "url": None, "type": None}
-    return {"id": asset.id, "title": asset.title, "url": asset.url, "type": asset.type}
+    facts = {"id": asset.id, "title": asset.title, "url": asset.url, "type": asset.type}
+    # Only when set: the worker leaves such an asset unnamed in a channel outsiders read.
+    return facts | {"internal": True} if asset.internal else facts
 
 
 def _unescape(text: str) -> str:

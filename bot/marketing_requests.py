@@ -83,7 +83,7 @@ class RequestFacts:
     ts: str | None
     rep_channel: str
     rep_thread_ts: str | None
-    asset: dict[str, Any] | None  # the asset last picked: id, title, url, type
+    asset: dict[str, Any] | None  # the asset last picked: id, title, url, type (, internal)
 
 
 @dataclass(frozen=True)
@@ -392,6 +392,7 @@ def _answer_with(
                 score=1.0,
                 reason=comment or reason,
                 rank=1,
+                internal=asset.internal,
             ),
         ),
         weak=False,
@@ -436,6 +437,7 @@ def _facts(session: Session, row: MarketingRequest) -> RequestFacts:
         rep_thread_ts=row.rep_thread_ts,
         asset=(
             {"id": asset.id, "title": asset.title, "url": asset.url, "type": asset.type}
+            | ({"internal": True} if asset.internal else {})
             if asset
             else None
         ),

@@ -13,8 +13,10 @@ from bot.follow_up import read_follow_up
 from bot.recommend import AmbiguousProspect, Question, QuestionError, recommend
 from bot.services import Services
 from bot.slack.agent_view import SEARCHING, set_status, set_title
+from bot.slack.audience import answer_for, flagged_external
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.blocks.crm import pick_prospect_blocks, pick_prospect_text
+from bot.slack.blocks.internal import withheld_block
 from bot.slack.blocks.messages import notice_blocks, usage_blocks, usage_text
 from bot.slack.failures import reply_on_failure
 from bot.slack.language import ReplyLanguages
@@ -100,6 +102,11 @@ def answer_event(
             if agent_thread is not None:
                 set_status(client, channel, agent_thread, "")
             return
+        withheld = 0
+        if source == "mention":  # a channel: its readers may include people outside
+            answer, withheld = answer_for(
+                client, answer, channel, flagged=flagged_external(body), by_bot=True
+            )
         blocks = answer_blocks(
             answer,
             ask_marketing=services.settings.marketing_channel is not None,
@@ -107,6 +114,8 @@ def answer_event(
             prospect_from=viewed.channel if viewed and answer.prospect == viewed.prospect else None,
             t=t,
         )
+        if withheld:
+            blocks.insert(-1, withheld_block(withheld))
         post(answer_text(answer, t), blocks)
         if agent_thread is not None:
             set_status(client, channel, agent_thread, "")  # the answer is in: clear it

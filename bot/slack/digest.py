@@ -7,13 +7,15 @@ from slack_sdk import WebClient
 from bot.digest import digest_text, weekly_digest
 from bot.i18n import DEFAULT_LANGUAGE, translator
 from bot.services import Services
+from bot.slack.audience import reaches_outside
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.mrkdwn import truncate
 
 
 def post_digest(services: Services, client: WebClient, channel: str) -> str:
     """Post this week's digest to `channel`; returns the message's ts."""
-    digest = weekly_digest(services)
+    outside = reaches_outside(client, channel, by_bot=True)
+    digest = weekly_digest(services, without_internal=outside)
     t = translator(services.settings.language)  # the channel's readers: FUNNELBOT_LANGUAGE
     # The fallback text shows in notifications; the blocks carry the whole digest. The plain
     # digest is English (the CLI's too), so another language gets its title instead.

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator
 from bot.polling import PollingThread, worker_id
+from bot.slack.audience import reaches_outside
+from bot.slack.blocks.internal import mask_internal, names_internal
 from bot.slack.blocks.marketing import TO_REP, render_outbox_message
 from bot.slack.language import ReplyLanguages
 from content_store.outbox import ClaimedMessage, claim_next, mark_failed, mark_retry, mark_sent
@@ -92,8 +94,11 @@ class OutboxWorker(PollingThread):
         return min([self._poll_s, *(t - now for t in self._resume_at.values() if t > now)])
 
     def _deliver(self, message: ClaimedMessage) -> None:
+        payload = message.payload
+        if names_internal(payload) and reaches_outside(self._client, message.channel, by_bot=True):
+            payload = mask_internal(payload)
         try:
-            text, blocks = render_outbox_message(message.payload, self._language(message))
+            text, blocks = render_outbox_message(payload, self._language(message))
         except ValueError as error:
             log.error("outbox message %s cannot be rendered: %s", message.id, error)
             mark_failed(self._sessions, message, self.worker_id, error=str(error))

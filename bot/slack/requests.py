@@ -6,6 +6,7 @@ The marketing channel reads FUNNELBOT_LANGUAGE; the rep reads the language of th
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,6 +14,8 @@ from slack_sdk.errors import SlackApiError
 from bot.i18n import Translator, translator
 from bot.marketing_requests import RequestFacts, Step, due_reminders, record_post
 from bot.services import Services
+from bot.slack.audience import reaches_outside
+from bot.slack.blocks.internal import MASKED_TITLE
 from bot.slack.blocks.requests import (
     opened_note,
     picked_note,
@@ -43,7 +46,11 @@ def post_request(
 def after_step(
     services: Services, client: WebClient, step: Step, kind: str, languages: ReplyLanguages
 ) -> None:
-    """Refresh the request's post and tell the rep (in the answer's thread or DM)."""
+    """Refresh the request's post and tell the rep (in the answer's thread or DM). An internal
+    asset goes to the rep's DM where outsiders read their thread, and stays unnamed in a
+    marketing channel outsiders read."""
+    rep_step = step
+    step = _for_marketing_channel(client, step)
     request = step.request
     team = languages.default()
     rep = languages.for_text(request.rep, request.need)
@@ -54,7 +61,13 @@ def after_step(
         except SlackApiError as error:  # the post was deleted: the rep still hears of the step
             log.warning("request %s post not updated: %s", request.id, error.response.get("error"))
     if kind == "picked" and step.answer is not None:
-        tell_rep(client, request, *rep_answer(step, rep))
+        assert rep_step.answer is not None
+        if rep_step.answer.internal_items and reaches_outside(
+            client, request.rep_channel, by_bot=True
+        ):
+            request = replace(request, rep_channel=request.rep, rep_thread_ts=None)
+        tell_rep(client, request, *rep_answer(rep_step, rep))
+        request = step.request
         if request.channel and request.ts:
             text, blocks = picked_note(step, team)
             client.chat_postMessage(
@@ -82,6 +95,27 @@ def remind_requests(services: Services, client: WebClient) -> int:
             blocks=blocks,
         )
     return len(due)
+
+
+def _for_marketing_channel(client: WebClient, step: Step) -> Step:
+    """The step with its internal asset unnamed, where outsiders read the marketing channel."""
+    asset = step.request.asset
+    internal = bool(asset and asset.get("internal")) or bool(
+        step.answer and step.answer.internal_items
+    )
+    if not internal or not reaches_outside(client, step.request.channel, by_bot=True):
+        return step
+    masked_asset = {"id": None, "title": MASKED_TITLE, "url": None, "type": None}
+    answer = step.answer
+    if answer is not None:
+        items = tuple(
+            replace(i, title=MASKED_TITLE, url=None) if i.internal else i for i in answer.items
+        )
+        answer = replace(answer, items=items)
+    request = replace(
+        step.request, asset=masked_asset if asset and asset.get("internal") else asset
+    )
+    return replace(step, request=request, answer=answer)
 
 
 def tell_rep(client: WebClient, request: RequestFacts, text: str, blocks: list) -> None:

@@ -173,6 +173,54 @@ class FakeSlack:
             for _ in range(times):
                 self._faults[method].append(_Fault("drop"))
 
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        external: bool = False,
+        pending_external: bool = False,
+        private: bool = False,
+    ) -> dict[str, Any]:
+        """Answer conversations.info for a channel the bot is in, shaped as Slack's channel
+        object: `external` is a Slack Connect channel (shared with another organisation),
+        `pending_external` one whose invitation to one is not yet accepted."""
+        other = "T0PARTNER"
+        channel: dict[str, Any] = {
+            "id": channel_id,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": private,
+            "created": 1_700_000_000,
+            "creator": "U1",
+            "is_archived": False,
+            "is_general": False,
+            "unlinked": 0,
+            "is_shared": external,
+            "is_org_shared": False,
+            "is_ext_shared": external,
+            "is_pending_ext_shared": pending_external,
+            "pending_shared": [other] if pending_external else [],
+            "pending_connected_team_ids": [other] if pending_external else [],
+            "shared_team_ids": [TEAM_ID, other] if external else [TEAM_ID],
+            "context_team_id": TEAM_ID,
+            "conversation_host_id": TEAM_ID,
+            "is_member": True,
+            "last_read": "0000000000.000000",
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+        if external:
+            channel["connected_team_ids"] = [TEAM_ID, other]
+        with self._lock:
+            self.channels[channel_id] = channel
+        return channel
+
     def on(self, method: str, response: Response | Handler) -> None:
         """Override the answer for ``method``: a fixed dict or ``handler(args) -> dict``."""
         handler: Handler = response if callable(response) else (lambda _args: dict(response))

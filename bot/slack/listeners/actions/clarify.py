@@ -13,7 +13,9 @@ from bot.logged_answer import load_answer
 from bot.recommend import Question, recommend
 from bot.services import Services
 from bot.slack import ids
+from bot.slack.audience import answer_for
 from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.internal import withheld_block
 from bot.slack.failures import reply_on_failure
 from bot.slack.language import ReplyLanguages
 from bot.slack.listeners.actions.feedback import refuse
@@ -54,13 +56,14 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 ),
             )
             t = languages.for_text(user, original.question)
+            answer, withheld = answer_for(client, answer, channel, by_bot=True)
+            blocks = answer_blocks(
+                answer, ask_marketing=services.settings.marketing_channel is not None, t=t
+            )
+            if withheld:
+                blocks.insert(-1, withheld_block(withheld))
             client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread,
-                text=answer_text(answer, t),
-                blocks=answer_blocks(
-                    answer, ask_marketing=services.settings.marketing_channel is not None, t=t
-                ),
+                channel=channel, thread_ts=thread, text=answer_text(answer, t), blocks=blocks
             )
 
     for action_id in ids.CLARIFY_STAGES:

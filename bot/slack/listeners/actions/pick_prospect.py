@@ -7,11 +7,14 @@ import re
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.recommend import Question, QuestionError, recommend
 from bot.services import Services
 from bot.slack import ids
+from bot.slack.audience import answer_for
 from bot.slack.blocks.answer import answer_blocks, answer_text
+from bot.slack.blocks.internal import withheld_block
 from bot.slack.blocks.messages import notice_blocks
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
@@ -23,7 +26,7 @@ SOURCES = frozenset({"slash", "mention", "dm"})
 
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(re.compile(rf"^{re.escape(ids.PICK_PROSPECT)}:\d+$"))
-    def pick(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def pick(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         url = body.get("response_url")
         if not url:
@@ -59,9 +62,10 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 said = t.error(error)
                 respond(url, text=said, blocks=notice_blocks(said, emoji=":warning:"))
                 return
-            respond(
-                url,
-                text=answer_text(answer, t),
-                blocks=answer_blocks(answer, shareable=source == "slash", t=t),
-                replace_original=True,
-            )
+            withheld = 0
+            if source == "mention":  # the picker was posted in the channel, for all to read
+                answer, withheld = answer_for(client, answer, click_channel(body), by_bot=True)
+            blocks = answer_blocks(answer, shareable=source == "slash", t=t)
+            if withheld:
+                blocks.insert(-1, withheld_block(withheld))
+            respond(url, text=answer_text(answer, t), blocks=blocks, replace_original=True)

@@ -1,4 +1,5 @@
-""" "Share in channel": post the asker's private answer for everyone in the channel."""
+""" "Share in channel": post the asker's private answer for everyone in the channel; where
+people outside the company read the channel, without its internal items."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.feedback import FeedbackError, give_feedback
+from bot.feedback import FeedbackError, check_shown, give_feedback
 from bot.logged_answer import load_answer
 from bot.services import Services
 from bot.slack import ids
+from bot.slack.audience import answer_for, flagged_external
 from bot.slack.blocks.answer import answer_blocks, answer_text
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
@@ -24,6 +26,19 @@ from content_store.models import FeedbackKind
 log = logging.getLogger(__name__)
 
 
+NOTHING_TO_SHARE = (
+    "Not shared: every item of this answer is internal, and people outside the company can "
+    "read this channel."
+)
+
+
+def shared_note(withheld: int) -> str:
+    if not withheld:
+        return "Shared in the channel."
+    items = "its internal item" if withheld == 1 else f"its {withheld} internal items"
+    return f"Shared without {items}: people outside the company can read this channel."
+
+
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     @app.action(ids.SHARE)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -32,17 +47,27 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
         with reply_on_failure(
             lambda msg: confirm(body, msg), "sharing an answer", lambda: languages.for_user(user)
         ):
+            channel = str((body.get("channel") or {}).get("id") or "")
             try:
                 rec = recommendation_id(action)
                 answer = load_answer(services, rec)
                 if answer is None:
                     raise FeedbackError(f"there is no answer #{rec}")
+                shown, withheld = answer_for(
+                    client, answer, channel, flagged=flagged_external(body)
+                )
+                if withheld and not shown.items:
+                    # Nothing may go there: say so, and record no share.
+                    check_shown(services, rec, user=user, channel=click_channel(body))
+                    confirm(body, NOTHING_TO_SHARE)
+                    return
                 give_feedback(
                     services, rec, FeedbackKind.SHARED, user=user, channel=click_channel(body)
                 )
             except FeedbackError:
                 refuse(body, languages.for_user(user))
                 return
+            answer = shown
             # Shared in the language it was answered in: the asker's question decides.
             t = languages.for_text(user, answer.question)
             blocks = answer_blocks(
@@ -51,7 +76,6 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 ask_marketing=services.settings.marketing_channel is not None,
                 t=t,
             )
-            channel = str((body.get("channel") or {}).get("id") or "")
             text = answer_text(answer, t)
             try:
                 client.chat_postMessage(channel=channel, text=text, blocks=blocks)
@@ -65,4 +89,4 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                     text=text,
                     blocks=blocks,
                 )
-            confirm(body, t.gettext("Shared in the channel."))
+            confirm(body, shared_note(withheld))

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
+from bot.slack.audience import flagged_external, reaches_outside
 from bot.slack.blocks.unfurl import unfurl_blocks
 from bot.slack.language import ReplyLanguages
 from bot.slack.marketers import MarketerCheck
 from bot.unfurl import asset_cards
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     marketers = MarketerCheck(services.settings, app.client)
 
     @app.event("link_shared")
-    def link_shared(event: dict[str, Any], client: WebClient) -> None:
+    def link_shared(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         urls = [str(link.get("url")) for link in event.get("links") or [] if link.get("url")]
         channel = str(event.get("channel") or "")
         if not urls or not services.settings.unfurl_domains:
             return
-        external = _external(client, channel)
+        # chat.unfurl is the bot's own post: a DM here is one with the bot.
+        external = reaches_outside(client, channel, flagged=flagged_external(body), by_bot=True)
         user = str(event.get("user") or "")
         cards = asset_cards(
             services,
@@ -48,19 +46,3 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
             )
         else:
             client.chat_unfurl(channel=channel, ts=event["message_ts"], unfurls=unfurls)
-
-
-def _external(client: WebClient, channel: str) -> bool:
-    """Whether people outside the workspace can read the channel; unknown counts as yes."""
-    if not channel:
-        return True
-    if channel.startswith("D"):
-        return False  # a DM with the bot
-    try:
-        info = (client.conversations_info(channel=channel).get("channel")) or {}
-    except SlackApiError as error:
-        log.info(
-            "conversations.info %s: %s; treated as external", channel, error.response.get("error")
-        )
-        return True
-    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
