@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from bot.ingest import ingest
 from bot.settings import Settings
 from bot.slack import ids
-from bot.slack.blocks.internal import MASKED_TITLE
+from bot.slack.blocks.internal import MASKED_TITLE, withheld_line
 from bot.slack.client import make_web_client
 from bot.slack.digest import post_digest
 from bot.slack.listeners.actions.share import NOTHING_TO_SHARE
@@ -314,3 +314,34 @@ def test_an_internal_asset_picked_for_a_rep_asking_in_a_shared_channel_goes_to_t
     assert MASKED_TITLE in note["text"]
     [update] = [c.args for c in bot.fake.calls_to("chat.update") if c.args["channel"] == MARKETING]
     assert INTERNAL_TITLE not in block_text(update["blocks"])
+
+
+def test_a_stage_pick_answered_in_a_shared_channel_leaves_internal_items_out(
+    bot: SlackBot,
+) -> None:
+    event = app_mention("<@UBOT> what do I send?", user="U1", channel="CEXT", ts="1700000400.1")
+    bot.sender.post(*event_callback(event, event_id="EvVagueExt"))
+    [asked_back] = bot.fake.wait_for("chat.postMessage", timeout=15)
+    with bot.services.sessions.begin() as session:  # the whole library internal from now on
+        session.execute(update(ContentItem).values(internal=True))
+    bot.services.reload()
+    bot.fake.clear()
+
+    value = button_value(asked_back.args["blocks"], f"{ids.CLARIFY_STAGE}.decision")
+    bot.sender.post(
+        *block_actions(
+            f"{ids.CLARIFY_STAGE}.decision",
+            value,
+            channel_id="CEXT",
+            message_ts="1700000400.2",
+            response_url=bot.response_url("pick"),
+        )
+    )
+
+    [post] = bot.fake.wait_for("chat.postMessage", timeout=15)
+    text = block_text(post.args["blocks"])
+    offered = [i.item_id for i in recommendations(bot.services)[-1].items]
+    assert offered and withheld_line(len(offered)) in text
+    with bot.services.sessions() as session:
+        titles = [session.get(ContentItem, i).title for i in offered]  # type: ignore[union-attr]
+    assert not [t for t in titles if t in text]
