@@ -187,3 +187,37 @@ def test_no_archived_draft_or_expired_asset_answers_any_labelled_question(
             assert not shown & unservable, record["question"]
     finally:
         services.close()
+
+
+def test_a_question_only_the_superseded_asset_answers_gets_its_successor(
+    services: Services, tmp_path: Path
+) -> None:
+    library = tmp_path / "superseded"
+    library.mkdir()
+    (library / "old.md").write_text(
+        "---\nid: kit-v1\ntitle: Calibration kit for walk-in freezers\ntype: guide\n"
+        "stage: decision\nsuperseded_by: kit-v2\n---\nThe calibration kit: a reference "
+        "thermometer, ice-point bath and the yearly certificate for walk-in freezers.\n",
+        encoding="utf-8",
+    )
+    (library / "new.md").write_text(
+        "---\nid: kit-v2\ntitle: Sensor accuracy service\ntype: guide\nstage: decision\n---\n"
+        "We check every sensor against a traceable reference on site, once a year.\n",
+        encoding="utf-8",
+    )
+    (library / "other.md").write_text(
+        "---\nid: freezer-faq\ntitle: Walk-in freezer FAQ\ntype: faq\nstage: decision\n---\n"
+        "Why walk-in freezers drift, and what their thermometers read after a defrost.\n",
+        encoding="utf-8",
+    )
+    ingest(services, library)
+
+    answer = recommend(
+        services,
+        Question(text="ice-point bath calibration certificate for walk-in freezers", source="cli"),
+    )
+
+    ids = [item.asset_id for item in answer.items]
+    # In the place the old kit's text earned, above an asset nearer the question than its own.
+    assert ids[0] == "kit-v2"
+    assert "kit-v1" not in ids
