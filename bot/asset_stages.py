@@ -12,7 +12,7 @@ the words of its title, description and opening.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,8 +85,6 @@ def confirm_asset_stage(services: Services, asset_id: str, stage: str, *, user: 
 
 def restage_served(services: Services, stages: Mapping[str, tuple[Stage, ...]]) -> None:
     """Give the serving index's assets their new stages without rebuilding it."""
-    from dataclasses import replace
-
     searcher = services.searcher()
     for asset_id, chosen in stages.items():
         meta = searcher.assets.get(asset_id)
@@ -96,4 +94,5 @@ def restage_served(services: Services, stages: Mapping[str, tuple[Stage, ...]]) 
 
 def stage_choices(proposed: Sequence[str]) -> list[Stage]:
     """The stages a marketer may pick instead of the proposal, in funnel order."""
-    return [s for s in STAGE_ORDER if str(s) not in set(proposed)]
+    taken = set(proposed)
+    return [s for s in STAGE_ORDER if str(s) not in taken]

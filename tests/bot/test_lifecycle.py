@@ -221,3 +221,25 @@ def test_a_question_only_the_superseded_asset_answers_gets_its_successor(
     # In the place the old kit's text earned, above an asset nearer the question than its own.
     assert ids[0] == "kit-v2"
     assert "kit-v1" not in ids
+
+
+def test_an_asset_past_review_by_still_serves_and_is_counted_for_marketing(
+    services: Services, tmp_path: Path
+) -> None:
+    library = tmp_path / "overdue"
+    library.mkdir()
+    (library / "overdue.md").write_text(
+        "---\nid: guide-defrost\ntitle: Defrost schedules for walk-in freezers\ntype: guide\n"
+        "stage: awareness\nreview_by: 2020-01-01\n---\nHow often to defrost a walk-in freezer.\n",
+        encoding="utf-8",
+    )
+    report = ingest(services, library)
+
+    answer = recommend(services, Question(text="defrost schedule walk-in freezer", source="cli"))
+
+    assert [item.asset_id for item in answer.items] == ["guide-defrost"]
+    assert report.past_review == ["guide-defrost"]
+    with services.sessions() as session:
+        assert lifecycle_counts(session, today=date.today()).review_overdue == 1
+    home = json.dumps(marketer_home_view(marketing_dashboard(services, embed=False)))
+    assert "Past their review_by date" in home and "Defrost schedules" in home
