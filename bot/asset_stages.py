@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.i18n import N_, LocalizedError
 from bot.services import Services
 from content_store.db import transaction
-from content_store.stage import STAGE_ORDER, Stage, parse_stage
+from content_store.stage import STAGE_ORDER, Stage
 from content_store.stage_review import (
     InferredAsset,
     NotConfirmable,
@@ -33,7 +34,7 @@ from index.stage import StageModel
 OPENING_WORDS = 150
 
 
-class StageConfirmError(ValueError):
+class StageConfirmError(LocalizedError):
     """A confirmation that cannot be applied; the message says why, in one line."""
 
 
@@ -70,15 +71,20 @@ def stage_review(services: Services, *, limit: int = 10) -> StageReview:
 def confirm_asset_stage(services: Services, asset_id: str, stage: str, *, user: str) -> StageChange:
     """A marketer confirms (or corrects) an inferred stage. Answers use it at once in this
     process; other processes pick it up with their next index reload."""
-    try:
-        chosen = parse_stage(stage)
-    except ValueError as error:
-        raise StageConfirmError(str(error)) from None
+    if stage not in {str(s) for s in STAGE_ORDER}:
+        raise StageConfirmError(N_("unknown stage '%(stage)s'"), stage=stage[:40])
+    chosen = Stage(stage)
     try:
         with transaction(services.sessions) as session:
             change = confirm_stages(session, asset_id, [chosen], user=user)
     except NotConfirmable as error:
-        raise StageConfirmError(str(error)) from None
+        if error.sourced:
+            raise StageConfirmError(
+                N_("%(asset)s takes its stage from its source; change it there"), asset=asset_id
+            ) from None
+        raise StageConfirmError(
+            N_("there is no asset '%(asset)s' in the library"), asset=asset_id[:200]
+        ) from None
     restage_served(services, {asset_id: (chosen,)})
     return change
 

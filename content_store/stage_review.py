@@ -74,7 +74,13 @@ def inferred_count(session: Session) -> int:
 
 
 class NotConfirmable(ValueError):
-    """The asset is gone, or its source gives its stage; the message says which."""
+    """The asset is gone, or (`sourced`) its own metadata or a rule gives its stage."""
+
+    def __init__(self, asset_id: str, *, sourced: bool) -> None:
+        self.asset_id = asset_id
+        self.sourced = sourced
+        why = "takes its stage from its source" if sourced else "is not in the library"
+        super().__init__(f"{asset_id} {why}")
 
 
 def confirm_stages(
@@ -88,11 +94,11 @@ def confirm_stages(
     """
     item = session.get(ContentItem, asset_id)
     if item is None or not item.active:
-        raise NotConfirmable(f"there is no asset {asset_id!r} in the library")
+        raise NotConfirmable(asset_id, sourced=False)
     confirmation = session.get(StageConfirmation, asset_id)
     confirmed_before = confirmation is not None and list(item.stages) == confirmation.stages
     if not item.stage_inferred and not confirmed_before:
-        raise NotConfirmable(f"{asset_id} takes its stage from its source; change it there")
+        raise NotConfirmable(asset_id, sourced=True)
     chosen = [str(s) for s in _ordered(stages)]
     if confirmation is None:
         confirmation = StageConfirmation(asset_id=asset_id, proposed=list(item.stages))

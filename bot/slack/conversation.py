@@ -115,7 +115,7 @@ def answer_event(
             t=t,
         )
         if withheld:
-            blocks.insert(-1, withheld_block(withheld))
+            blocks.insert(-1, withheld_block(withheld, t))
         post(answer_text(answer, t), blocks)
         if agent_thread is not None:
             set_status(client, channel, agent_thread, "")  # the answer is in: clear it

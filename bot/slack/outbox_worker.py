@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import Translator
+from bot.i18n import Translator, english
 from bot.polling import PollingThread, worker_id
 from bot.slack.audience import reaches_outside
 from bot.slack.blocks.internal import mask_internal, names_internal
@@ -94,11 +94,11 @@ class OutboxWorker(PollingThread):
         return min([self._poll_s, *(t - now for t in self._resume_at.values() if t > now)])
 
     def _deliver(self, message: ClaimedMessage) -> None:
-        payload = message.payload
+        payload, language = message.payload, self._language(message)
         if names_internal(payload) and reaches_outside(self._client, message.channel, by_bot=True):
-            payload = mask_internal(payload)
+            payload = mask_internal(payload, language or english())
         try:
-            text, blocks = render_outbox_message(payload, self._language(message))
+            text, blocks = render_outbox_message(payload, language)
         except ValueError as error:
             log.error("outbox message %s cannot be rendered: %s", message.id, error)
             mark_failed(self._sessions, message, self.worker_id, error=str(error))

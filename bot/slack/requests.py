@@ -49,10 +49,10 @@ def after_step(
     """Refresh the request's post and tell the rep (in the answer's thread or DM). An internal
     asset goes to the rep's DM where outsiders read their thread, and stays unnamed in a
     marketing channel outsiders read."""
-    rep_step = step
-    step = _for_marketing_channel(client, step)
-    request = step.request
     team = languages.default()
+    rep_step = step
+    step = _for_marketing_channel(client, step, team)
+    request = step.request
     rep = languages.for_text(request.rep, request.need)
     if request.channel and request.ts:
         text, blocks = request_message(request, group=services.settings.marketing_group, t=team)
@@ -97,7 +97,7 @@ def remind_requests(services: Services, client: WebClient) -> int:
     return len(due)
 
 
-def _for_marketing_channel(client: WebClient, step: Step) -> Step:
+def _for_marketing_channel(client: WebClient, step: Step, t: Translator) -> Step:
     """The step with its internal asset unnamed, where outsiders read the marketing channel."""
     asset = step.request.asset
     internal = bool(asset and asset.get("internal")) or bool(
@@ -105,12 +105,11 @@ def _for_marketing_channel(client: WebClient, step: Step) -> Step:
     )
     if not internal or not reaches_outside(client, step.request.channel, by_bot=True):
         return step
-    masked_asset = {"id": None, "title": MASKED_TITLE, "url": None, "type": None}
+    title = t.gettext(MASKED_TITLE)
+    masked_asset = {"id": None, "title": title, "url": None, "type": None}
     answer = step.answer
     if answer is not None:
-        items = tuple(
-            replace(i, title=MASKED_TITLE, url=None) if i.internal else i for i in answer.items
-        )
+        items = tuple(replace(i, title=title, url=None) if i.internal else i for i in answer.items)
         answer = replace(answer, items=items)
     request = replace(
         step.request, asset=masked_asset if asset and asset.get("internal") else asset

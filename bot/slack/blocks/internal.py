@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-OUTSIDE = "people outside the company can read this conversation"
-MASKED_TITLE = ":lock: an internal asset (not named here: people outside the company read this)"
+from bot.i18n import N_, Translator
+
+# An internal asset's title where outsiders read, said in the channel's language.
+MASKED_TITLE = N_(":lock: an internal asset (not named here: people outside the company read this)")
 
 
-def withheld_line(count: int) -> str:
-    items = "1 internal item" if count == 1 else f"{count} internal items"
-    return f":lock: {items} left out: {OUTSIDE}. Ask me in a DM to see everything."
+def withheld_line(count: int, t: Translator) -> str:
+    return t.ngettext(
+        ":lock: %(count)s internal item left out: people outside the company can read this "
+        "conversation. Ask me in a DM to see everything.",
+        ":lock: %(count)s internal items left out: people outside the company can read this "
+        "conversation. Ask me in a DM to see everything.",
+        count,
+        count=count,
+    )
 
 
-def withheld_block(count: int) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": withheld_line(count)}]}
+def withheld_block(count: int, t: Translator) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": withheld_line(count, t)}]}
 
 
 def names_internal(payload: Mapping[str, Any]) -> bool:
@@ -24,14 +32,15 @@ def names_internal(payload: Mapping[str, Any]) -> bool:
     return any(isinstance(a, Mapping) and a.get("internal") for a in assets)
 
 
-def mask_internal(payload: Mapping[str, Any]) -> dict[str, Any]:
+def mask_internal(payload: Mapping[str, Any], t: Translator) -> dict[str, Any]:
     """The queued message with each internal asset unnamed: no title, link or type."""
+    title = t.gettext(MASKED_TITLE)
 
     def masked(asset: Any) -> Any:
         if not isinstance(asset, Mapping) or not asset.get("internal"):
             return asset
         kept = {k: v for k, v in asset.items() if k == "rank"}
-        return {**kept, "id": None, "title": MASKED_TITLE, "url": None, "type": None}
+        return {**kept, "id": None, "title": title, "url": None, "type": None}
 
     result = dict(payload)
     if "asset" in result:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from bot.i18n import english
 from bot.ingest import ingest
 from bot.settings import Settings
 from bot.slack import ids
@@ -122,7 +123,7 @@ def test_a_share_in_a_slack_connect_channel_leaves_the_internal_item_out(bot: Sl
 
     assert (
         note
-        == "Shared without its internal item: people outside the company can read this channel."
+        == "Shared without its 1 internal item: people outside the company can read this channel."
     )
     [posted] = posts_to(bot, "CEXT")
     text = block_text(posted["blocks"]) + posted["text"]
@@ -341,7 +342,7 @@ def test_a_stage_pick_answered_in_a_shared_channel_leaves_internal_items_out(
     [post] = bot.fake.wait_for("chat.postMessage", timeout=15)
     text = block_text(post.args["blocks"])
     offered = [i.item_id for i in recommendations(bot.services)[-1].items]
-    assert offered and withheld_line(len(offered)) in text
+    assert offered and withheld_line(len(offered), english()) in text
     with bot.services.sessions() as session:
         titles = [session.get(ContentItem, i).title for i in offered]  # type: ignore[union-attr]
     assert not [t for t in titles if t in text]

@@ -169,3 +169,15 @@ def test_a_forged_click_on_an_asset_staged_by_its_source_is_refused(
     view = next_view(slack_bot, before)
     assert "Not changed: guide-staged takes its stage from its source" in block_text(view["blocks"])
     assert stored(slack_bot)["guide-staged"] == (["decision"], False)
+
+
+def test_a_dutch_marketer_reviews_stages_in_dutch(slack_bot: SlackBot, unstaged: Path) -> None:
+    slack_bot.fake.users[MARKETER] = {"id": MARKETER, "name": "mia", "locale": "nl-NL"}
+
+    view = open_home(slack_bot, MARKETER)
+
+    text = block_text(view["blocks"])
+    assert "Fases om te bevestigen* (3)" in text and "Stages to confirm" not in text
+    _, menu = stage_controls(view)["pricing-contract-terms"]
+    labels = {o["text"]["text"] for o in menu["options"]}
+    assert "Bewustwording" in labels or "Overweging" in labels

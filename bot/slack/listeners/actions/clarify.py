@@ -61,7 +61,7 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 answer, ask_marketing=services.settings.marketing_channel is not None, t=t
             )
             if withheld:
-                blocks.insert(-1, withheld_block(withheld))
+                blocks.insert(-1, withheld_block(withheld, t))
             client.chat_postMessage(
                 channel=channel, thread_ts=thread, text=answer_text(answer, t), blocks=blocks
             )

@@ -67,5 +67,5 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 answer, withheld = answer_for(client, answer, click_channel(body), by_bot=True)
             blocks = answer_blocks(answer, shareable=source == "slash", t=t)
             if withheld:
-                blocks.insert(-1, withheld_block(withheld))
+                blocks.insert(-1, withheld_block(withheld, t))
             respond(url, text=answer_text(answer, t), blocks=blocks, replace_original=True)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.feedback import FeedbackError, check_shown, give_feedback
+from bot.i18n import N_, Translator
 from bot.logged_answer import load_answer
 from bot.services import Services
 from bot.slack import ids
@@ -26,17 +27,23 @@ from content_store.models import FeedbackKind
 log = logging.getLogger(__name__)
 
 
-NOTHING_TO_SHARE = (
+NOTHING_TO_SHARE = N_(
     "Not shared: every item of this answer is internal, and people outside the company can "
     "read this channel."
 )
 
 
-def shared_note(withheld: int) -> str:
+def shared_note(withheld: int, t: Translator) -> str:
     if not withheld:
-        return "Shared in the channel."
-    items = "its internal item" if withheld == 1 else f"its {withheld} internal items"
-    return f"Shared without {items}: people outside the company can read this channel."
+        return t.gettext("Shared in the channel.")
+    return t.ngettext(
+        "Shared without its %(count)s internal item: people outside the company can read this "
+        "channel.",
+        "Shared without its %(count)s internal items: people outside the company can read this "
+        "channel.",
+        withheld,
+        count=withheld,
+    )
 
 
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
@@ -59,7 +66,9 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                 if withheld and not shown.items:
                     # Nothing may go there: say so, and record no share.
                     check_shown(services, rec, user=user, channel=click_channel(body))
-                    confirm(body, NOTHING_TO_SHARE)
+                    confirm(
+                        body, languages.for_text(user, answer.question).gettext(NOTHING_TO_SHARE)
+                    )
                     return
                 give_feedback(
                     services, rec, FeedbackKind.SHARED, user=user, channel=click_channel(body)
@@ -89,4 +98,4 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
                     text=text,
                     blocks=blocks,
                 )
-            confirm(body, shared_note(withheld))
+            confirm(body, shared_note(withheld, t))

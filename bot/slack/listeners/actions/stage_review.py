@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.asset_stages import StageConfirmError, confirm_asset_stage
+from bot.i18n import N_
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.blocks.stage_review import stage_notice
@@ -19,7 +20,7 @@ from bot.slack.marketers import MarketerCheck
 
 log = logging.getLogger(__name__)
 
-REFUSED = "Only marketers can confirm an asset's stage; nothing was changed."
+REFUSED = N_("Only marketers can confirm an asset's stage; nothing was changed.")
 
 
 def register(app: App, services: Services, languages: ReplyLanguages) -> None:
@@ -28,22 +29,24 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     def settle(body: dict[str, Any], action: dict[str, Any], client: WebClient, stage: str) -> None:
         user = body["user"]["id"]
         asset_id = str(action.get("block_id", "")).removeprefix(ids.STAGE_REVIEW_BLOCK)
-        with reply_on_failure(lambda msg: _tell(client, user, msg), "confirming a stage"):
+        with reply_on_failure(
+            lambda msg: _tell(client, user, msg),
+            "confirming a stage",
+            lambda: languages.for_user(user),
+        ):
+            t = languages.for_user(user)
             # The Home tab is only drawn for marketers, but a click can be forged: check again.
             if not marketers.is_marketer(user):
                 log.warning("refused a stage confirmation for %r from %s", asset_id[:200], user)
-                _tell(client, user, REFUSED)
+                _tell(client, user, t.gettext(REFUSED))
                 return
             try:
                 change = confirm_asset_stage(services, asset_id, stage, user=user)
             except StageConfirmError as error:
-                publish_marketer_home(
-                    services, client, user, languages, notice=f":warning: Not changed: {error}."
-                )
+                notice = t.gettext(":warning: Not changed: %(reason)s.", reason=t.error(error))
+                publish_marketer_home(services, client, user, languages, notice=notice)
                 return
-            notice = stage_notice(
-                change.title, ", ".join(change.stages), corrected=change.corrected
-            )
+            notice = stage_notice(change.title, change.stages, corrected=change.corrected, t=t)
             publish_marketer_home(services, client, user, languages, notice=notice)
 
     @app.action(ids.STAGE_CONFIRM)
