@@ -108,10 +108,15 @@ def test_stage_fit_changes_the_order(ingested: Services) -> None:
 
     searcher = ingested.searcher()
 
-    def decision_share(answer) -> int:  # type: ignore[no-untyped-def]
-        return sum(Stage.DECISION in searcher.assets[i.asset_id].stages for i in answer.items)
+    def decision_weight(answer) -> float:  # type: ignore[no-untyped-def]
+        # Decision-stage assets weighted by 1/rank: moving one up counts, not only adding one.
+        return sum(
+            1 / item.rank
+            for item in answer.items
+            if Stage.DECISION in searcher.assets[item.asset_id].stages
+        )
 
-    assert decision_share(late) > decision_share(early)
+    assert decision_weight(late) > decision_weight(early)
     assert [i.asset_id for i in early.items] != [i.asset_id for i in late.items]
 
 
