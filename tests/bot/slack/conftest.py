@@ -78,7 +78,9 @@ def slack_bot(
     server = make_server(
         "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     fake_slack.clear()  # bolt's start-up auth.test is not part of any test
