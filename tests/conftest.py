@@ -1,20 +1,22 @@
 """Shared fixtures: the real model (loaded once), a real database, and services over both.
 
 The database is SQLite in a temporary folder, or PostgreSQL when FUNNELBOT_TEST_DATABASE_URL is
-set (CI runs the suite once each way).
+set (CI runs the suite once each way). Under pytest-xdist each worker gets a database of its own,
+named after the given one and the worker ("test_gw0"), so workers never reset each other's schema.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Engine, Integer, text
+from sqlalchemy import Engine, Integer, make_url, text
 
 from bot.services import Services
 from bot.settings import Settings
@@ -23,7 +25,21 @@ from content_store.models import Base
 from index.embedder import MULTILINGUAL_MODEL, Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-TEST_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
+GIVEN_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database_url(given: str, worker: str) -> str:
+    if not given or not worker:
+        return given
+    url = make_url(given)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_database_url(GIVEN_DATABASE_URL, XDIST_WORKER)
+if TEST_DATABASE_URL:
+    # Anything that reads the variable (a subprocess, a helper) sees this worker's database.
+    os.environ["FUNNELBOT_TEST_DATABASE_URL"] = TEST_DATABASE_URL
 # Bots the suite starts from the environment (CLI runs, served subprocesses) use torch, like the
 # `embedder` fixture that built the sample index, rather than export ONNX into every temporary
 # home; tests/index/test_backends.py covers the ONNX backends.
@@ -33,6 +49,7 @@ os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "FUNNELBOT_LANGUAGE"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +68,28 @@ def multilingual_embedder() -> Embedder:
     return e
 
 
+def _psycopg_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker_database() -> Iterator[None]:
+    """This xdist worker's PostgreSQL database, made from nothing for the session, then dropped."""
+    if TEST_DATABASE_URL == GIVEN_DATABASE_URL:
+        yield
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = sql.Identifier(make_url(TEST_DATABASE_URL).database or "")
+    with psycopg.connect(_psycopg_url(GIVEN_DATABASE_URL), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    yield
+    with psycopg.connect(_psycopg_url(GIVEN_DATABASE_URL), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
 def reset_database(engine: Engine) -> None:
     """Drop everything in the test database so each test starts from an empty schema."""
     with engine.begin() as connection:
@@ -60,7 +99,7 @@ def reset_database(engine: Engine) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+def database_url(tmp_path: Path, worker_database: None) -> Iterator[str]:
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{tmp_path / 'funnelbot.db'}"
         return
@@ -98,32 +137,63 @@ class SampleTemplate:
     rows: dict[str, list[dict[str, Any]]]
 
 
-@pytest.fixture(scope="session")
-def sample_template(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
-) -> Iterator[SampleTemplate]:
-    """Embedding the library is most of a test's cost, so it is done once per session.
+def _once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]
+) -> T:
+    """`build(folder)` once per test run: under xdist the first worker to ask builds it while the
+    others wait, then they read its pickle, so the library is embedded once, not once per worker."""
+    if not XDIST_WORKER:
+        return build(tmp_path_factory.mktemp(name))
+    from filelock import FileLock
 
-    Tests start from a copy of the rows and index files an ingest left: the very state
-    `funnelbot ingest` produces, on which they then run the real code.
-    """
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    built = shared / f"{name}.pickle"
+    with FileLock(shared / f"{name}.lock"):
+        if built.exists():
+            result: T = pickle.loads(built.read_bytes())
+            return result
+        folder = shared / name
+        shutil.rmtree(folder, ignore_errors=True)  # what a build that failed half-way left
+        folder.mkdir()
+        result = build(folder)
+        built.write_bytes(pickle.dumps(result))
+        return result
+
+
+def _ingest_template(folder: Path, embedder: Embedder, library: Path) -> SampleTemplate:
     from bot.ingest import ingest
 
-    home = tmp_path_factory.mktemp("sample") / "home"
-    url = TEST_DATABASE_URL or f"sqlite:///{home.parent / 'template.db'}"
+    home = folder / "home"
+    url = TEST_DATABASE_URL or f"sqlite:///{folder / 'template.db'}"
     if TEST_DATABASE_URL:
         engine = make_engine(url)
         reset_database(engine)
         engine.dispose()
     template = Services(Settings(home=home, database_url=url), embedder=embedder)
-    ingest(template, EXAMPLES / "content")
+    ingest(template, library)
     with template.engine.connect() as connection:
         rows = {
             table.name: [dict(r) for r in connection.execute(table.select()).mappings()]
             for table in Base.metadata.sorted_tables
         }
     template.close()
-    yield SampleTemplate(home=home, rows=rows)
+    return SampleTemplate(home=home, rows=rows)
+
+
+@pytest.fixture(scope="session")
+def sample_template(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, worker_database: None
+) -> SampleTemplate:
+    """Embedding the library is most of a test's cost, so it is done once per test run.
+
+    Tests start from a copy of the rows and index files an ingest left: the very state
+    `funnelbot ingest` produces, on which they then run the real code.
+    """
+    return _once_per_run(
+        tmp_path_factory,
+        "sample",
+        lambda folder: _ingest_template(folder, embedder, EXAMPLES / "content"),
+    )
 
 
 def start_ingested(
