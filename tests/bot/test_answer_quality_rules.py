@@ -22,6 +22,7 @@ from content_store.stage import Stage
 from index.embedder import Embedder
 from index.filler import is_filler
 from index.search import HybridSearcher, SearchMode
+from tests.conftest import EXAMPLES, start_ingested
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARIES = [ROOT / "examples", ROOT / "holdout"]
@@ -33,10 +34,14 @@ def sample(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[tuple[Services, Path]]:
     home = tmp_path_factory.mktemp(request.param.name) / "home"
-    services = Services(
-        Settings(home=home, database_url=f"sqlite:///{home.parent / 'lib.db'}"), embedder=embedder
-    )
-    ingest(services, request.param / "content")
+    settings = Settings(home=home, database_url=f"sqlite:///{home.parent / 'lib.db'}")
+    if request.param == EXAMPLES:
+        # The session's ingest of examples/, copied: embedding it again here would add nothing.
+        template = request.getfixturevalue("sample_template")
+        services = start_ingested(settings, embedder, template, request.param / "content")
+    else:
+        services = Services(settings, embedder=embedder)
+        ingest(services, request.param / "content")
     yield services, request.param / "questions.jsonl"
     services.close()
 
