@@ -73,21 +73,29 @@ def _psycopg_url(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def worker_database() -> Iterator[None]:
-    """This xdist worker's PostgreSQL database, made from nothing for the session, then dropped."""
+def worker_database() -> None:
+    """This xdist worker's PostgreSQL database, made on first use and kept, like the given one.
+
+    Each test empties it (`reset_database`); dropping it would cost a checkpoint per run.
+    """
     if TEST_DATABASE_URL == GIVEN_DATABASE_URL:
-        yield
         return
     import psycopg
     from psycopg import sql
 
-    name = sql.Identifier(make_url(TEST_DATABASE_URL).database or "")
+    name = make_url(TEST_DATABASE_URL).database or ""
     with psycopg.connect(_psycopg_url(GIVEN_DATABASE_URL), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    yield
-    with psycopg.connect(_psycopg_url(GIVEN_DATABASE_URL), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        try:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # another run made it meanwhile
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise RuntimeError(
+                f"each test worker needs a database of its own and {name} could not be created "
+                f"({error}); grant CREATEDB or run one process: FUNNELBOT_TEST_WORKERS=0"
+            ) from None
 
 
 def reset_database(engine: Engine) -> None:
