@@ -154,7 +154,9 @@ def _once_per_run(
         return build(tmp_path_factory.mktemp(name))
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    # The workers' temporary folders share a parent; the run's id keeps an earlier run's out.
+    shared = tmp_path_factory.getbasetemp().parent / os.environ["PYTEST_XDIST_TESTRUNUID"]
+    shared.mkdir(exist_ok=True)
     built = shared / f"{name}.pickle"
     with FileLock(shared / f"{name}.lock"):
         if built.exists():
