@@ -25,6 +25,7 @@ from content_store.models import Base
 from index.embedder import MULTILINGUAL_MODEL, Embedder
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+T = TypeVar("T")
 GIVEN_DATABASE_URL = os.environ.get("FUNNELBOT_TEST_DATABASE_URL", "").strip()
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
@@ -49,7 +50,6 @@ os.environ.setdefault("FUNNELBOT_EMBEDDING_BACKEND", "torch")
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "FUNNELBOT_LANGUAGE"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
