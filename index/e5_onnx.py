@@ -9,6 +9,7 @@ whose mean-pooled vectors are averaged, weighted by their token counts, then L2-
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from index.e5_export import (
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
+_SPACE_RUNS = re.compile(" {2,}")
 
 
 class E5OnnxEncoder:
@@ -32,10 +34,10 @@ class E5OnnxEncoder:
 
     def __init__(self, folder: Path) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from sentencepiece import SentencePieceProcessor
 
         try:
-            self._open(folder, ort, Tokenizer)
+            self._open(folder, ort, SentencePieceProcessor)
         except Exception as error:  # onnxruntime's errors derive from Exception alone
             raise ValueError(f"the E5 export in {folder} is unreadable: {error}") from error
 
@@ -50,7 +52,7 @@ class E5OnnxEncoder:
         # The engine reads C strings, which end at a NUL; a NUL is dropped here instead.
         table.setdefault(0, "")
         self._normalization = str.maketrans(table)
-        self._tokenizer = tokenizer_class.from_file(str(folder / TOKENIZER_FILE))
+        self._tokenizer = tokenizer_class(model_file=str(folder / TOKENIZER_FILE))
         # Memory-mapped: only the rows of words met are ever read.
         self._words = np.load(folder / WORDS_FILE, mmap_mode="r")
         options = ort.SessionOptions()
@@ -68,18 +70,24 @@ class E5OnnxEncoder:
     def token_ids(self, texts: list[str], *, query: bool = False) -> list[list[int]]:
         """Each text's tokens after the prefix is added, without ``<s>``/``</s>``."""
         prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
-        normalized = [(prefix + t).translate(self._normalization) for t in texts]
-        encodings = self._tokenizer.encode_batch(normalized, add_special_tokens=False)
-        return [self._unfused(e.ids, e.offsets) for e in encodings]
+        normalized = [
+            _SPACE_RUNS.sub(" ", (prefix + t).translate(self._normalization)) for t in texts
+        ]
+        return [
+            self._unfused(text, ids)
+            for text, ids in zip(normalized, self._tokenizer.encode(normalized), strict=True)
+        ]
 
-    def _unfused(self, ids: list[int], offsets: list[tuple[int, int]]) -> list[int]:
-        # tokenizers joins a run of unknown characters into one token; the engine gives each
-        # character its own, and the run's offsets say how many there were.
+    def _unfused(self, text: str, ids: list[int]) -> list[int]:
+        # SentencePiece joins a run of unknown characters into one piece; the engine gives each
+        # character its own.
         if self._unk not in ids:
             return list(ids)
         out: list[int] = []
-        for token, (start, end) in zip(ids, offsets, strict=True):
-            out.extend([token] * max(end - start, 1) if token == self._unk else [token])
+        for piece in self._tokenizer.encode(text, return_type="proto").pieces:
+            out.extend(
+                [piece.id] * max(len(piece.surface), 1) if piece.id == self._unk else [piece.id]
+            )
         return out
 
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
