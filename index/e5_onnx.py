@@ -27,6 +27,9 @@ from index.e5_export import (
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 _SPACE_RUNS = re.compile(" {2,}")
+# Padded tokens per ONNX Runtime run: attention holds batch x heads x tokens^2 floats, and E5's
+# windows run to 512 tokens, so a long window runs alone and ONNX Runtime's arena stays small.
+_TOKENS_PER_RUN = 512
 
 
 class E5OnnxEncoder:
@@ -112,6 +115,17 @@ class E5OnnxEncoder:
         return out
 
     def _mean_pooled(self, windows: list[list[int]]) -> np.ndarray:
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]), reverse=True)
+        out = np.empty((len(windows), self.dim), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            per_run = max(1, _TOKENS_PER_RUN // (len(windows[order[start]]) + 2))
+            run = order[start : start + per_run]
+            out[run] = self._run([windows[i] for i in run])
+            start += per_run
+        return out
+
+    def _run(self, windows: list[list[int]]) -> np.ndarray:
         longest = max(len(w) for w in windows) + 2
         ids = np.full((len(windows), longest), self._pad, dtype=np.int64)
         mask = np.zeros((len(windows), longest), dtype=np.int64)
