@@ -25,8 +25,11 @@ from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.evaluate import EvalReport, LabelledQuestion
+    from bot.gaps import GapGroup
     from bot.ingest import IngestProgress
     from bot.services import Services
+    from content_store.lifecycle import LifecycleCounts
+    from content_store.stats import UsageStats
 
 app = typer.Typer(
     help="funnelbot: the right marketing content for the buyer's stage.",
@@ -177,7 +180,13 @@ def ingest(
     """Read content sources and index what is new or changed."""
     for spec in sources:
         if "://" not in spec and not spec.startswith("gdrive:") and not Path(spec).is_dir():
-            raise _fail(f"{spec} is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)")
+            t = _terminal_language(_settings())
+            raise _fail(
+                t.gettext(
+                    "%(source)s is not a folder (nor an http(s) URL or gdrive:FOLDER_ID)",
+                    source=spec,
+                )
+            )
     _index_library(
         sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals, max_pages=max_pages
     )
@@ -195,11 +204,14 @@ def reindex_command(
     ] = False,
 ) -> None:
     """Re-read every configured source (for cron); one run at a time."""
-    sources = list(_settings().sources)
+    settings = _settings()
+    sources = list(settings.sources)
     if not sources:
         raise _fail(
-            "neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set: "
-            "name the content library folder, site or Drive folder"
+            _terminal_language(settings).gettext(
+                "neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set: "
+                "name the content library folder, site or Drive folder"
+            )
         )
     _index_library(sources, strict=strict, dry_run=dry_run, allow_removals=allow_removals)
 
@@ -218,10 +230,11 @@ def _index_library(
     from bot.reindex import ReindexBusy, reindex
 
     services = _services()
+    t = _terminal_language(services.settings)
     options = source_options(services.settings)
     if max_pages is not None:
         options = replace(options, max_pages=max_pages)
-    with _ingest_progress() as progress:
+    with _ingest_progress(t) as progress:
         try:
             report = reindex(
                 services,
@@ -234,31 +247,49 @@ def _index_library(
                 options=options,
             )
         except ReindexBusy as busy:
-            raise _fail(f"not started: {busy}", 1) from None
+            raise _fail(
+                t.gettext("not started: %(reason)s", reason=t.say(busy.phrase)), 1
+            ) from None
     from bot.cli_sources import print_report_notes
 
-    out.print(report.summary(), highlight=False)
-    print_report_notes(report, err)
+    out.print(report.summary(t), highlight=False)
+    print_report_notes(report, err, t)
     for notice in report.notices:
-        out.print(notice, highlight=False, markup=False, soft_wrap=True)  # one line, however wide
+        # One line, however wide.
+        out.print(t.say(notice), highlight=False, markup=False, soft_wrap=True)
     if report.blocked and not dry_run:
         raise typer.Exit(1)
     if report.problems or report.failed_sources:
         if report.problems:
-            err.print(f"{len(report.problems)} file(s) skipped; everything else was ingested.")
+            skipped = len(report.problems)
+            err.print(
+                t.ngettext(
+                    "%(count)s file skipped; everything else was ingested.",
+                    "%(count)s files skipped; everything else was ingested.",
+                    skipped,
+                    count=skipped,
+                ),
+                highlight=False,
+            )
         if strict:
             raise typer.Exit(1)
 
 
 @contextmanager
-def _ingest_progress() -> Iterator[IngestProgress]:
+def _ingest_progress(t: Translator) -> Iterator[IngestProgress]:
     """Rich bars on a terminal; elsewhere (cron, CI, a pipe) a plain line per step."""
     from bot.ingest import IngestProgress
 
+    _ = t.gettext
     if not err.is_terminal:
-        err.print("reading files", highlight=False)
+        err.print(_("reading files"), highlight=False)
         yield IngestProgress(
-            on_embed_start=lambda total: err.print(f"embedding {total} chunks", highlight=False)
+            on_embed_start=lambda total: err.print(
+                t.ngettext(
+                    "embedding %(count)s chunk", "embedding %(count)s chunks", total, count=total
+                ),
+                highlight=False,
+            )
         )
         return
     with Progress(
@@ -269,8 +300,8 @@ def _ingest_progress() -> Iterator[IngestProgress]:
         console=err,
         transient=True,
     ) as bar:
-        reading = bar.add_task("reading files", total=None)
-        embedding = bar.add_task("embedding chunks", total=None, visible=False)
+        reading = bar.add_task(escape(_("reading files")), total=None)
+        embedding = bar.add_task(escape(_("embedding chunks")), total=None, visible=False)
         yield IngestProgress(
             on_file=lambda _p: bar.advance(reading),
             on_embed_start=lambda total: bar.update(embedding, total=total, visible=True),
@@ -393,10 +424,16 @@ def prospect_set(
     except ValueError as error:
         raise _fail(str(error)) from None
     services = _services()
+    t = _terminal_language(services.settings)
     try:
         with transaction(services.sessions) as session:
             prospect = set_prospect_stage(session, name, parsed, changed_by="cli")
-            out.print(f"{prospect.name} is now at the {prospect.stage} stage.", highlight=False)
+            said = t.gettext(
+                "%(name)s is now at the %(stage)s.",
+                name=prospect.name,
+                stage=t.stage_phrase(prospect.stage),
+            )
+            out.print(said, highlight=False, markup=False)
     except ValueError as error:
         raise _fail(str(error)) from None
 
@@ -406,15 +443,32 @@ def prospect_show(name: Annotated[str, typer.Argument(help="The prospect's name.
     """Show a prospect's stage and its history (and, with a CRM, what the CRM says)."""
     from bot.prospects import show
 
-    view = show(_services(), name)
+    services = _services()
+    t = _terminal_language(services.settings)
+    _ = t.gettext
+    view = show(services, name)
     if view is None:
-        raise _fail(f"no prospect named {name!r}; set one with `funnelbot prospect set`", 1)
-    out.print(f"{view.name}: {view.stage} stage", highlight=False, markup=False)
+        raise _fail(
+            escape(
+                _(
+                    "no prospect named %(name)s; set one with `funnelbot prospect set`",
+                    name=repr(name),
+                )
+            ),
+            1,
+        )
+    if view.stage == "not stored":  # the CRM knows it, funnelbot does not
+        said = _("%(name)s: no stage stored", name=view.name)
+    else:
+        said = _("%(name)s: %(stage)s", name=view.name, stage=t.stage_phrase(view.stage))
+    out.print(said, highlight=False, markup=False)
     if view.crm:
-        out.print(f"  CRM: {view.crm}", highlight=False, markup=False)
+        out.print(f"  CRM: {t.say(view.crm)}", highlight=False, markup=False)
     for stage, at, who in view.history:
-        by = f" by {who}" if who else ""
-        out.print(f"  {at:%Y-%m-%d %H:%M} {stage}{by}", highlight=False, markup=False)
+        step = t.stage(stage)
+        if who:
+            step = _("%(stage)s by %(person)s", stage=step, person=who)
+        out.print(f"  {at:%Y-%m-%d %H:%M} {step}", highlight=False, markup=False)
 
 
 @app.command("log")
@@ -485,36 +539,81 @@ def stats(
         data = asdict(result) | {"gaps": [asdict(g) for g in gaps], "lifecycle": asdict(lifecycle)}
         print(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
-    out.print(f"{result.questions} questions, {result.weak_answers} with weak matches")
-    out.print(f"Library: {lifecycle.line()}", highlight=False)
-    if result.requests is not None:
-        from content_store.requests import describe_duration
+    _print_stats(result, lifecycle, gaps, _terminal_language(services.settings))
 
+
+def _print_stats(
+    result: UsageStats, lifecycle: LifecycleCounts, gaps: list[GapGroup], t: Translator
+) -> None:
+    from bot.slack.blocks.insights import duration
+
+    _ = t.gettext
+    # Plain digits as before: scripts read these lines.
+    questions = t.ngettext(
+        "%(count)s question", "%(count)s questions", result.questions, count=result.questions
+    )
+    out.print(
+        _(
+            "%(questions)s, %(weak)s with weak matches",
+            questions=questions,
+            weak=result.weak_answers,
+        ),
+        highlight=False,
+    )
+    line = _(
+        "%(drafts)s drafts, %(archived)s archived, %(expired)s expired, %(superseded)s "
+        "superseded (none of them recommended); %(internal)s internal, %(overdue)s past "
+        "review_by, %(inferred)s with an inferred stage to confirm",
+        drafts=lifecycle.drafts,
+        archived=lifecycle.archived,
+        expired=lifecycle.expired,
+        superseded=lifecycle.superseded,
+        internal=lifecycle.internal,
+        overdue=lifecycle.review_overdue,
+        inferred=lifecycle.stage_inferred,
+    )
+    out.print(_("Library: %(line)s", line=line), highlight=False)
+    if result.requests is not None:
         r = result.requests
         out.print(
-            f"{r.opened} requests to marketing ({r.done} done, {r.open_now} open now); median "
-            f"first response {describe_duration(r.median_first_response)}, done "
-            f"{describe_duration(r.median_done)}"
+            _(
+                "%(opened)s requests to marketing (%(done)s done, %(open)s open now); median "
+                "first response %(first)s, done %(done_in)s",
+                opened=r.opened,
+                done=r.done,
+                open=r.open_now,
+                first=duration(r.median_first_response, t),
+                done_in=duration(r.median_done, t),
+            ),
+            highlight=False,
         )
     table = Table(
-        "asset", "type", "surfaced", "useful", "not useful", "sent", title="Most surfaced"
+        _("asset"),
+        _("type"),
+        _("surfaced"),
+        _("useful"),
+        _("not useful"),
+        _("sent"),
+        title=_("Most surfaced"),
     )
     for a in result.most_surfaced:
+        # Titles and types are the library's own words.
         table.add_row(
-            a.title, a.type, str(a.surfaced), str(a.useful), str(a.not_useful), str(a.sent)
-        )
+            escape(a.title), escape(a.type), str(a.surfaced), str(a.useful), str(a.not_useful),
+            str(a.sent),
+        )  # fmt: skip
     out.print(table)
-    out.print(f"Never surfaced ({len(result.never_surfaced)}):")
+    out.print(_("Never surfaced (%(count)s):", count=len(result.never_surfaced)), highlight=False)
     for item_id, title in result.never_surfaced:
         out.print(f"  {item_id}: {title}", highlight=False, markup=False)
-    out.print("Content gaps, grouped (weak matches, 👎 topic missing):")
+    out.print(_("Content gaps, grouped (weak matches, 👎 topic missing):"), highlight=False)
     for gap in gaps:
-        out.print(f"  - {gap.describe()}", highlight=False, markup=False)
+        out.print(f"  - {gap.describe(t)}", highlight=False, markup=False)
     if not gaps:
-        out.print("  none")
-    coverage = Table("stage", "assets", "questions", title="By stage")
+        out.print("  " + _("none"), highlight=False)
+    coverage = Table(_("stage"), _("assets"), _("questions"), title=_("By stage"))
     for s in result.stages:
-        coverage.add_row(s.stage, str(s.assets), str(s.questions))
+        coverage.add_row(t.stage(s.stage), str(s.assets), str(s.questions))
     out.print(coverage)
 
 
@@ -548,7 +647,10 @@ def digest(
         post_digest(services, make_web_client(settings), channel)
     except SlackApiError as error:
         raise _fail(f"Slack refused the digest: {error.response.get('error')}", 1) from None
-    out.print(f"Posted the digest to {channel}.", highlight=False)
+    said = _terminal_language(settings).gettext(
+        "Posted the digest to %(channel)s.", channel=channel
+    )
+    out.print(said, highlight=False)
 
 
 @app.command("eval")

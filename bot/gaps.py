@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import select
 
+from bot.i18n import Translator, english
 from bot.services import Services
 from content_store.gaps import GapQuestion, gap_questions
 from content_store.models import ContentItem
@@ -42,25 +43,31 @@ class GapGroup:
     wordings: tuple[str, ...]  # other ways it was asked, most asked first
     command_line: int = 0  # times asked with no Slack user (`funnelbot ask`)
 
-    def askers(self) -> str:
+    def askers(self, t: Translator | None = None) -> str:
         """'3 reps', 'the command line', or '3 reps and the command line'."""
-        people = [f"{self.reps} rep{'s' if self.reps != 1 else ''}"] if self.reps else []
+        t = t or english()
+        reps = t.ngettext("%(count)s rep", "%(count)s reps", self.reps, count=t.number(self.reps))
+        if self.reps and self.command_line:
+            return t.gettext("%(people)s and the command line", people=reps)
         if self.command_line:
-            people.append("the command line")
-        return " and ".join(people) or "0 reps"
+            return t.gettext("the command line")
+        return reps
 
-    def describe(self) -> str:
+    def describe(self, t: Translator | None = None) -> str:
         """One plain line: what was asked, how often, by whom, at which stage."""
-        times = f"{self.questions} time{'s' if self.questions != 1 else ''}"
-        where = f" at {self.stage} stage" if self.stage else ""
+        t = t or english()
+        times = t.ngettext(
+            "%(count)s time", "%(count)s times", self.questions, count=t.number(self.questions)
+        )
+        if self.reps:
+            who = t.gettext("%(askers)s asked %(times)s", askers=self.askers(t), times=times)
+        else:
+            who = t.gettext("Asked %(times)s from the command line", times=times)
+        if self.stage:
+            who = t.gettext("%(who)s at %(stage)s", who=who, stage=t.stage_phrase(self.stage))
         about = ", ".join(self.industries + self.competitors)
         about = f" ({about})" if about else ""
-        who = (
-            f"{self.askers()} asked {times}"
-            if self.reps
-            else f"Asked {times} from the command line"
-        )
-        return f"{who}{where}{about}: “{self.label}”"
+        return f"{who}{about}: “{self.label}”"
 
 
 def content_gaps(

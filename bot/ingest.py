@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.asset_stages import proposal_text, propose_stages
 from bot.heap import release_free_memory
-from bot.services import Services, model_switch_notice
+from bot.i18n import N_, Phrase, Translator, english
+from bot.services import Services, model_switch_phrase
 from bot.settings import Settings
 from content_store.db import transaction
 from content_store.index_runs import current_index_version, fail_run, finish_run, start_run
@@ -59,6 +60,8 @@ NON_ENGLISH_HINT_SHARE = 0.2
 MAX_REMOVAL_SHARE = 0.10
 
 SourceSpec = Path | str
+# The reason a kept item gives when no loader said why.
+UNREADABLE = N_("it could not be read")
 
 
 @dataclass
@@ -78,8 +81,16 @@ class KeptItem:
     path: str
     reason: str
 
-    def describe(self) -> str:
-        return f"kept the previous version of {self.id} ({self.path}): {self.reason}"
+    def describe(self, t: Translator | None = None) -> str:
+        t = t or english()
+        # A loader's reason is its own English; only our fallback has a catalog entry.
+        reason = t.gettext(UNREADABLE) if self.reason == UNREADABLE else self.reason
+        return t.gettext(
+            "kept the previous version of %(id)s (%(path)s): %(reason)s",
+            id=self.id,
+            path=self.path,
+            reason=reason,
+        )
 
 
 @dataclass
@@ -111,10 +122,11 @@ class IngestReport:
     kept: list[KeptItem] = field(default_factory=list)
     sources: list[SourceOutcome] = field(default_factory=list)
     # Why the run stopped before changing anything (a mass removal); empty when it did not.
-    blocked: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # Phrases, said in the reader's language; str() gives the English the log keeps.
+    blocked: list[Phrase] = field(default_factory=list)
+    notes: list[Phrase] = field(default_factory=list)
     # Lines to show after the summary: a change of model, a better model for the library.
-    notices: list[str] = field(default_factory=list)
+    notices: list[Phrase] = field(default_factory=list)
     chunks_embedded: int = 0
     run_id: int | None = None
     index_version: int | None = None
@@ -134,12 +146,42 @@ class IngestReport:
     def failed_sources(self) -> list[SourceOutcome]:
         return [s for s in self.sources if not s.ok]
 
-    def summary(self) -> str:
-        words = ", ".join(f"{n} {name}" for name, n in self.counts.items())
+    def counts_line(self, t: Translator | None = None) -> str:
+        """ "1 added, 2 changed, 0 removed, 29 unchanged, 0 failed"."""
+        t = t or english()
+        c = self.counts
+        # Plain digits, as the English line always had them: the CLI's output is parsed.
+        return t.gettext(
+            "%(added)s added, %(changed)s changed, %(removed)s removed, %(unchanged)s "
+            "unchanged, %(failed)s failed",
+            **c,
+        )
+
+    def summary(self, t: Translator | None = None) -> str:
+        t = t or english()
+        words = self.counts_line(t)
         if self.blocked and not self.dry_run:
-            return f"Stopped, nothing changed: {words} were found"
-        prefix = "Would change: " if self.dry_run else ""
-        return f"{prefix}{words} ({self.chunks_embedded} chunks embedded, {self.duration_s:.1f} s)"
+            return t.gettext("Stopped, nothing changed: %(counts)s were found", counts=words)
+        embedded = t.ngettext(
+            "%(count)s chunk embedded",
+            "%(count)s chunks embedded",
+            self.chunks_embedded,
+            count=self.chunks_embedded,
+        )
+        seconds = t.number(self.duration_s, "0.0")
+        if self.dry_run:
+            return t.gettext(
+                "Would change: %(counts)s (%(embedded)s, %(seconds)s s)",
+                counts=words,
+                embedded=embedded,
+                seconds=seconds,
+            )
+        return t.gettext(
+            "%(counts)s (%(embedded)s, %(seconds)s s)",
+            counts=words,
+            embedded=embedded,
+            seconds=seconds,
+        )
 
 
 def ingest(
@@ -181,7 +223,7 @@ def ingest(
             content_dir=", ".join(str(s) for s in specs)[:1000],
             dry_run=dry_run,
             files_seen=0,
-            blocked=[f"{error}; nothing was changed"],
+            blocked=[Phrase(N_("%(error)s; nothing was changed"), {"error": str(error)})],
         )
     options = replace(options or source_options(services.settings), rules=tuple(rules))
     reads = [_read(spec, stored, options, progress) for spec in specs]
@@ -192,7 +234,7 @@ def ingest(
     )
     diffs = _diff_all(reads, stored, other_model, report)
     if replaced:
-        report.notices.append(model_switch_notice(" and ".join(replaced), model))
+        report.notices.append(model_switch_phrase(" and ".join(replaced), model))
         log.warning("%s", report.notices[-1])
     _apply_confirmed(reads, confirmed)
     loaded = [item for read in reads for item in read.items]
@@ -443,7 +485,7 @@ def _kept(
     kept = []
     for item_id in ids:
         path = stored[item_id].source.split("#", 1)[0]
-        kept.append(KeptItem(item_id, path, reasons.get(path, "it could not be read")))
+        kept.append(KeptItem(item_id, path, reasons.get(path, UNREADABLE)))
     return kept
 
 
@@ -451,19 +493,30 @@ def _too_many_removals(outcome: SourceOutcome) -> bool:
     return outcome.removed > MAX_REMOVAL_SHARE * outcome.active_before
 
 
-def _removal_warning(outcome: SourceOutcome) -> str:
-    return (
-        f"{outcome.key}: this run would remove {outcome.removed} of its "
-        f"{outcome.active_before} active assets (more than {MAX_REMOVAL_SHARE:.0%}), so nothing "
-        "was changed. If the files really went away, run it again with --allow-removals; to "
-        f"drop the whole source, `funnelbot sources remove {outcome.key}`"
+def _removal_warning(outcome: SourceOutcome) -> Phrase:
+    return Phrase(
+        N_(
+            "%(source)s: this run would remove %(removed)s of its %(active)s active assets (more "
+            "than %(share)s), so nothing was changed. If the files really went away, run it "
+            "again with --allow-removals; to drop the whole source, `funnelbot sources remove "
+            "%(source)s`"
+        ),
+        {
+            "source": outcome.key,
+            "removed": outcome.removed,
+            "active": outcome.active_before,
+            "share": f"{MAX_REMOVAL_SHARE:.0%}",
+        },
     )
 
 
-def _lifecycle_notes(loaded: list[LoadedItem], stored: dict[str, StoredItem]) -> list[str]:
+def _lifecycle_notes(loaded: list[LoadedItem], stored: dict[str, StoredItem]) -> list[Phrase]:
     known = {i.id for i in loaded} | {i for i, row in stored.items() if row.active}
     return [
-        f"{item.id}: superseded_by {item.superseded_by!r} is no asset; it keeps serving"
+        Phrase(
+            N_("%(asset)s: superseded_by %(target)s is no asset; it keeps serving"),
+            {"asset": item.id, "target": repr(item.superseded_by)},
+        )
         for item in loaded
         if item.superseded_by and item.superseded_by not in known
     ]
@@ -505,7 +558,7 @@ def _embed(
     return chunks
 
 
-def language_hint(services: Services) -> str | None:
+def language_hint(services: Services) -> Phrase | None:
     """One line naming the multilingual model, when an English-only one is configured and
     more than a fifth of the library's text (as lexical search detected it) is not English."""
     if services.embedder.multilingual is not False:
@@ -514,7 +567,14 @@ def language_hint(services: Services) -> str | None:
     other = 1.0 - shares.get("en", 0.0) if shares else 0.0
     if other <= NON_ENGLISH_HINT_SHARE:
         return None
-    return (
-        f"{other:.0%} of the library's text is not English and {services.embedder.model_id} is "
-        f"English-only: FUNNELBOT_EMBEDDING_MODEL={MULTILINGUAL_MODEL} would serve it better."
+    return Phrase(
+        N_(
+            "%(share)s of the library's text is not English and %(model)s is English-only: "
+            "FUNNELBOT_EMBEDDING_MODEL=%(better)s would serve it better."
+        ),
+        {
+            "share": f"{other:.0%}",
+            "model": services.embedder.model_id,
+            "better": MULTILINGUAL_MODEL,
+        },
     )

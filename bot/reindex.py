@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.i18n import N_, Phrase
 from bot.ingest import IngestProgress, IngestReport, SourceSpec, ingest
 from bot.services import Services
 from content_store.db import transaction
@@ -34,13 +35,20 @@ ABANDONED = "the process running it stopped before it finished (found at a later
 
 
 class ReindexBusy(RuntimeError):
-    """Another reindex holds the lease; the message says who started it and when."""
+    """Another reindex holds the lease; the message says who started it and when.
+
+    ``str()`` is the English; ``phrase`` says it in a reader's language (``Translator.say``).
+    """
 
     def __init__(self, lease: LeaseInfo) -> None:
-        who = lease.started_by or "someone"
-        super().__init__(
-            f"a reindex started by {who} at {lease.acquired_at:%Y-%m-%d %H:%M} UTC is running"
+        self.phrase = Phrase(
+            N_("a reindex started by %(who)s at %(when)s UTC is running"),
+            {
+                "who": lease.started_by or Phrase(N_("someone")),
+                "when": f"{lease.acquired_at:%Y-%m-%d %H:%M}",
+            },
         )
+        super().__init__(str(self.phrase))
         self.lease = lease
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer_database import AnswerDatabase, DatabaseUnavailable
 from bot.crm.lookup import CrmStages, crm_stages_for
+from bot.i18n import N_, Phrase
 from bot.search_index import ModelMismatch, load_searcher
 from bot.settings import Settings
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
@@ -164,9 +165,17 @@ class MixedVectors(RuntimeError):
 
 def model_switch_notice(old: str, new: str) -> str:
     """The one line that says a library embedded with ``old`` is being moved to ``new``."""
-    return (
-        f"The library was embedded with {old}; FUNNELBOT_EMBEDDING_MODEL is {new}: it is "
-        f"re-embedded in full with {new}, and {old} answers until that is done."
+    return str(model_switch_phrase(old, new))
+
+
+def model_switch_phrase(old: str, new: str) -> Phrase:
+    """``model_switch_notice`` said later, in its reader's language."""
+    return Phrase(
+        N_(
+            "The library was embedded with %(old)s; FUNNELBOT_EMBEDDING_MODEL is %(new)s: it is "
+            "re-embedded in full with %(new)s, and %(old)s answers until that is done."
+        ),
+        {"old": old, "new": new},
     )
 
 

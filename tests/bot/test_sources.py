@@ -53,8 +53,8 @@ def test_a_run_that_would_remove_many_assets_stops_before_changing_anything(
 
     for run in (dry, report):
         assert len(run.blocked) == 1
-        assert "would remove 5 of its 32 active assets" in run.blocked[0]
-        assert "--allow-removals" in run.blocked[0]
+        assert "would remove 5 of its 32 active assets" in str(run.blocked[0])
+        assert "--allow-removals" in str(run.blocked[0])
     assert report.run_id is None
     assert _active(ingested) == before
     assert _runs(ingested) == runs

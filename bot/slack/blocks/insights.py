@@ -127,13 +127,7 @@ def who_asked(from_reps: int, reps: int, command_line: int, t: Translator | None
 
 def gap_askers(gap: GapGroup, t: Translator | None = None) -> str:
     """'3 reps', 'the command line', or '3 reps and the command line'."""
-    t = t or english()
-    reps = t.ngettext("%(count)s rep", "%(count)s reps", gap.reps, count=t.number(gap.reps))
-    if gap.reps and gap.command_line:
-        return t.gettext("%(people)s and the command line", people=reps)
-    if gap.command_line:
-        return t.gettext("the command line")
-    return reps
+    return gap.askers(t)
 
 
 def gap_blocks(gap: GapGroup, t: Translator | None = None) -> list[Block]:

@@ -13,4 +13,4 @@ def register(app: App, services: Services, languages: ReplyLanguages) -> None:
     content.register(app, services, languages)
     prospect.register(app, services, languages)
     content_stats.register(app, services, languages)
-    reindex.register(app, services)
+    reindex.register(app, services, languages)

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.i18n import N_, Translator
 from bot.ingest import IngestProgress
 from bot.reindex import ReindexBusy, last_run, reindex, running
 from bot.services import Services
@@ -25,17 +26,18 @@ from bot.slack.blocks.reindex import (
 )
 from bot.slack.client import respond
 from bot.slack.failures import reply_on_failure
+from bot.slack.language import ReplyLanguages
 
 log = logging.getLogger(__name__)
 
-USAGE = (
+USAGE = N_(
     "Usage: `/reindex` refreshes the index, `/reindex status` shows the last run, "
     "`/reindex dry-run` shows what would change, `/reindex --allow-removals` lets a run remove "
     "more than a tenth of a source's assets."
 )
 DRY_RUN_WORDS = frozenset({"dry-run", "dryrun", "--dry-run"})
 ALLOW_REMOVALS_WORDS = frozenset({"--allow-removals", "allow-removals"})
-REFUSED = "Only funnelbot admins can reindex. Ask an admin, or a workspace admin, to run it."
+REFUSED = N_("Only funnelbot admins can reindex. Ask an admin, or a workspace admin, to run it.")
 # chat.update at most this often: enough to see it move, far under Slack's rate limits.
 PROGRESS_SECONDS = 2.0
 
@@ -43,9 +45,10 @@ PROGRESS_SECONDS = 2.0
 class ProgressMessage:
     """One message in the admin's DM with the bot, edited as the run goes."""
 
-    def __init__(self, client: WebClient, user: str) -> None:
+    def __init__(self, client: WebClient, user: str, t: Translator) -> None:
         self._client = client
-        posted = client.chat_postMessage(channel=user, text=progress_text(0, 0, None, 0))
+        self._t = t
+        posted = client.chat_postMessage(channel=user, text=progress_text(0, 0, None, 0, t))
         self.channel = str(posted["channel"])
         self.ts = str(posted["ts"])
         self._started = time.monotonic()
@@ -76,15 +79,18 @@ class ProgressMessage:
             if not force and now - self._last < PROGRESS_SECONDS:
                 return
             self._last = now
-            text = progress_text(self._files, self._embedded, self._total, now - self._started)
+            text = progress_text(
+                self._files, self._embedded, self._total, now - self._started, self._t
+            )
         self._client.chat_update(channel=self.channel, ts=self.ts, text=text)
 
     def finish(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         self._client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
 
 
-def register(app: App, services: Services) -> None:
-    admins = AdminCheck(services.settings, app.client)
+def register(app: App, services: Services, languages: ReplyLanguages) -> None:
+    # The admin check's users.info also tells languages the admin's locale: one call, not two.
+    admins = AdminCheck(services.settings, app.client, on_user=languages.remember)
 
     @app.command(ids.REINDEX_COMMAND)
     def reindex_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -92,22 +98,27 @@ def register(app: App, services: Services) -> None:
         text = (command.get("text") or "").strip().lower()
         if not admins.is_admin(user):
             log.warning("refused /reindex %r from %s: not an admin", text, user)
-            ack(text=REFUSED, blocks=notice_blocks(REFUSED, emoji=":lock:"))
+            refused = languages.for_user(user).gettext(REFUSED)
+            ack(text=refused, blocks=notice_blocks(refused, emoji=":lock:"))
             return
+        # An admin's tool, with no question to read a language from: their Slack locale.
+        t = languages.for_user(user)
+        _ = t.gettext
         if text == "status":
             lease = running(services)
-            since = str(ReindexBusy(lease)).capitalize() if lease else None
-            ack(text="Reindex status", blocks=status_blocks(last_run(services), since))
+            since = _capitalized(t.say(ReindexBusy(lease).phrase)) if lease else None
+            ack(text=_("Reindex status"), blocks=status_blocks(last_run(services), since, t))
             return
         # A Mac's smart punctuation turns a typed "--" into a dash.
         words = set(text.replace("\u2014", "--").replace("\u2013", "--").split())
         if words - DRY_RUN_WORDS - ALLOW_REMOVALS_WORDS:
-            ack(text=USAGE, blocks=notice_blocks(USAGE))
+            usage = _(USAGE)
+            ack(text=usage, blocks=notice_blocks(usage))
             return
         allow_removals = bool(words & ALLOW_REMOVALS_WORDS)
         content_dir = list(services.settings.sources)
         if not content_dir:
-            message = (
+            message = _(
                 "Neither FUNNELBOT_CONTENT_SOURCES nor FUNNELBOT_CONTENT_DIR is set, "
                 "so there is no library to reindex."
             )
@@ -116,14 +127,17 @@ def register(app: App, services: Services) -> None:
         dry_run = bool(words & DRY_RUN_WORDS)
         lease = running(services)
         if lease is not None and not dry_run:
-            message = f"Not started: {ReindexBusy(lease)}. `/reindex status` shows the last run."
+            message = _(
+                "Not started: %(reason)s. `/reindex status` shows the last run.",
+                reason=t.say(ReindexBusy(lease).phrase),
+            )
             ack(text=message, blocks=notice_blocks(message))
             return
         if dry_run:
-            checking = "Checking what would change…"
+            checking = _("Checking what would change…")
             ack(text=checking, blocks=notice_blocks(checking))
             url = command["response_url"]
-            with reply_on_failure(lambda msg: respond(url, text=msg), "a reindex dry run"):
+            with reply_on_failure(lambda msg: respond(url, text=msg), "a reindex dry run", t):
                 report = reindex(
                     services,
                     content_dir,
@@ -132,12 +146,12 @@ def register(app: App, services: Services) -> None:
                     dry_run=True,
                     allow_removals=allow_removals,
                 )
-                respond(url, text=summary_text(report), blocks=summary_blocks(report))
+                respond(url, text=summary_text(report, t), blocks=summary_blocks(report, t))
             return
-        started = "Reindex started: I'm keeping a progress message up to date in our DM."
+        started = _("Reindex started: I'm keeping a progress message up to date in our DM.")
         ack(text=started, blocks=notice_blocks(started, emoji=":arrows_counterclockwise:"))
-        progress = ProgressMessage(client, user)
-        with reply_on_failure(progress.finish, "a reindex"):
+        progress = ProgressMessage(client, user, t)
+        with reply_on_failure(progress.finish, "a reindex", t):
             try:
                 report = reindex(
                     services,
@@ -148,10 +162,15 @@ def register(app: App, services: Services) -> None:
                     allow_removals=allow_removals,
                 )
             except ReindexBusy as busy:
-                progress.finish(f"Not started: {busy}.")
+                progress.finish(_("Not started: %(reason)s.", reason=t.say(busy.phrase)))
                 return
             except Exception as error:
                 log.exception("reindex failed")
-                progress.finish(failure_text(f"{type(error).__name__}: {error}"))
+                progress.finish(failure_text(f"{type(error).__name__}: {t.error(error)}", t))
                 return
-            progress.finish(summary_text(report), summary_blocks(report))
+            progress.finish(summary_text(report, t), summary_blocks(report, t))
+
+
+def _capitalized(text: str) -> str:
+    """The first letter up, the rest as written (a user id or "UTC" stays as it is)."""
+    return text[:1].upper() + text[1:]
