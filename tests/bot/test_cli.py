@@ -159,3 +159,48 @@ def test_ask_speaks_the_terminals_language(
     assert "logged as #2" in english.stdout
     assert empty.exit_code == 2
     assert "de vraag is leeg" in empty.stderr
+
+
+def test_ingest_stats_prospect_and_sources_speak_the_terminals_language(
+    tmp_path: Path, database_url: str, library: Path
+) -> None:
+    runner = CliRunner()
+    env = {
+        "FUNNELBOT_HOME": str(tmp_path / "home"),
+        "FUNNELBOT_DATABASE_URL": database_url,
+        # Only LANG decides: whatever the machine running the tests has set is cleared.
+        "LANGUAGE": None,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+    }
+    dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
+    english_terminal = {**env, "LANG": "C.UTF-8"}
+
+    ingested = runner.invoke(app, ["ingest", str(library)], env=dutch_terminal)
+    assert ingested.exit_code == 0, ingested.output
+    assert "32 toegevoegd, 0 gewijzigd, 0 verwijderd, 0 ongewijzigd, 0 mislukt" in ingested.stdout
+    assert ingested.stderr.startswith("bestanden lezen\n")
+    runner.invoke(app, ["ask", "prospect asked for our SOC 2 report"], env=dutch_terminal)
+
+    dutch = runner.invoke(app, ["stats"], env=dutch_terminal)
+    english = runner.invoke(app, ["stats"], env=english_terminal)
+
+    assert dutch.exit_code == 0, dutch.output
+    for heading in ("1 vraag, ", "Bibliotheek: ", "Meest getoond", "Nooit getoond (", "Per fase"):
+        assert heading in dutch.stdout
+    assert "Contentgaten, gegroepeerd" in dutch.stdout
+    assert "Most surfaced" not in dutch.stdout
+    # The library's own words stay as it wrote them: asset titles and types.
+    assert "SOC 2" in dutch.stdout or "Security" in dutch.stdout
+    assert english.stdout.startswith("1 question, 0 with weak matches\n")
+    for heading in ("Library: ", "Most surfaced", "Never surfaced (", "By stage"):
+        assert heading in english.stdout
+
+    assert runner.invoke(
+        app, ["prospect", "set", "Acme", "decision"], env=dutch_terminal
+    ).stdout == ("Acme zit nu in de beslissingsfase.\n")
+    shown = runner.invoke(app, ["prospect", "show", "Acme"], env=dutch_terminal)
+    assert shown.stdout.startswith("Acme: beslissingsfase\n")
+    assert " beslissing door cli" in shown.stdout
+    listed = runner.invoke(app, ["sources"], env=dutch_terminal)
+    assert "folder, items: 32, laatste run" in listed.stdout

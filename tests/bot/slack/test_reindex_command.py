@@ -288,3 +288,48 @@ def test_a_mass_removal_stops_and_allow_removals_lets_an_admin_remove_them(
     assert runs(slack_bot)[-1].status == "succeeded"
     removed = before - set(slack_bot.services.searcher().assets)
     assert len(removed) == 4
+
+
+def test_a_dutch_admins_reindex_is_reported_in_dutch(slack_bot: SlackBot, library: Path) -> None:
+    # No question to read a language from: the admin's Slack locale decides.
+    slack_bot.fake.users[ADMIN]["locale"] = "nl-BE"
+    (library / "case-studies" / "mercy-health-roi.md").write_text(NEW_ASSET, encoding="utf-8")
+    (library / "broken.md").write_text("---\ntitle: [oops\n---\n", encoding="utf-8")
+
+    body = command(slack_bot)
+
+    assert body["text"].startswith("Herindexering gestart: in onze DM houd ik")
+    [progress] = slack_bot.fake.wait_for("chat.postMessage")
+    assert "bestanden gelezen" in progress.args["text"]
+    summary = _last_update(slack_bot, "Herindexering klaar")
+    for words in ("1 toegevoegd", "32 ongewijzigd", "1 mislukt", "*Mislukte bestanden*"):
+        assert words in summary
+    assert "broken.md" in summary  # a file's path and the loader's reason as they are
+    assert "finished" not in summary and "added" not in summary
+    lookup = slack_bot.fake.calls_to("users.info")[0]
+    assert (lookup.args["user"], lookup.args["include_locale"]) == (ADMIN, "1")
+
+    status = block_text(command(slack_bot, "status")["blocks"])
+    assert (
+        "Laatste run #2 (slack door <@UADMIN>, " in status and "*geslaagd* — 1 toegevoegd" in status
+    )
+    assert "Gebruik: `/reindex`" in command(slack_bot, "nu graag")["text"]
+
+
+def test_a_dutch_non_admin_is_refused_in_dutch_with_one_users_info(slack_bot: SlackBot) -> None:
+    slack_bot.fake.users["U1"]["locale"] = "nl-NL"
+
+    body = command(slack_bot, user="U1")
+
+    assert body["text"].startswith("Alleen funnelbot-admins kunnen herindexeren.")
+    # The admin check's users.info carried the locale: Slack was asked once, not twice.
+    assert [c.args["user"] for c in slack_bot.fake.calls_to("users.info")] == ["U1"]
+
+
+def test_an_english_admins_status_reads_as_before(slack_bot: SlackBot) -> None:
+    slack_bot.fake.users[ADMIN]["locale"] = "en-US"
+
+    status = block_text(command(slack_bot, "status")["blocks"])
+
+    assert '"text": "Last run #1 (cli, ' in status
+    assert "*succeeded* — 32 added, 0 changed, 0 removed, 0 unchanged, 0 failed" in status
