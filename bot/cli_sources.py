@@ -53,12 +53,10 @@ def remove_command(
     """Drop a source deliberately: its items stop being recommended (the log keeps them)."""
     from bot.cli import _fail, _services, out
     from bot.reindex import ReindexBusy
-    from bot.sources import UnknownSource, remove_source
+    from bot.sources import remove_source
 
     try:
         removed = remove_source(_services(), source)
-    except UnknownSource as error:
-        raise _fail(str(error)) from None
     except ReindexBusy as busy:
         raise _fail(f"not removed: {busy}", 1) from None
     out.print(

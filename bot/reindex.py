@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.ingest import IngestProgress, IngestReport, SourceSpec, ingest
 from bot.services import Services
 from content_store.db import transaction
+from content_store.errors import BusyError
 from content_store.leases import LeaseInfo, acquire, current, release, renew
 from content_store.models import IndexRun, IndexRunStatus
 from content_store.models.base import utcnow
@@ -33,7 +34,7 @@ HEARTBEAT_SECONDS = 20.0
 ABANDONED = "the process running it stopped before it finished (found at a later start)"
 
 
-class ReindexBusy(RuntimeError):
+class ReindexBusy(BusyError, RuntimeError):
     """Another reindex holds the lease; the message says who started it and when."""
 
     def __init__(self, lease: LeaseInfo) -> None:
