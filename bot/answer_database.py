@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from content_store.checkpoints import WalCheckpointer
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory
+from content_store.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ T = TypeVar("T")
 OUTAGE_HOLD_SECONDS = 5.0
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(UnavailableError):
     """The database did not do the work in time (down, refused, locked, slow, or paused)."""
 
 

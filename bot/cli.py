@@ -16,14 +16,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from bot import cli_sources
 from bot.answer import Answer
 from bot.cli_crm import crm_app
 from bot.i18n import Translator
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
+from content_store.errors import FunnelbotError
 
 if TYPE_CHECKING:
+    from typer._click.core import Context
+
     from bot.evaluate import EvalReport, LabelledQuestion
     from bot.gaps import GapGroup
     from bot.ingest import IngestProgress
@@ -31,7 +35,20 @@ if TYPE_CHECKING:
     from content_store.lifecycle import LifecycleCounts
     from content_store.stats import UsageStats
 
+
+class _OneLineErrors(TyperGroup):
+    """The one place a command's FunnelbotError becomes `error: …` and the exit code of its kind
+    (2 bad input or settings, 1 a failure); the subcommand groups run inside it."""
+
+    def invoke(self, ctx: Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FunnelbotError as error:
+            raise _fail(escape(error.message), error.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="funnelbot: the right marketing content for the buyer's stage.",
     no_args_is_help=True,
     add_completion=False,
@@ -134,21 +151,15 @@ def _root(
 
 
 def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise _fail(str(error)) from None
+    return Settings.from_env()
 
 
 def _services() -> Services:
     # Imported here so `funnelbot --help` does not load torch.
     from bot.spool import flush_spool
-    from bot.startup import StartupError, open_services
+    from bot.startup import open_services
 
-    try:
-        services = open_services(_settings())
-    except StartupError as error:
-        raise _fail(str(error)) from None
+    services = open_services(_settings())
     # Answers an earlier run spooled while the database was away go into the log now.
     flush_spool(services)
     return services
@@ -798,16 +809,11 @@ def serve(
 
     if logging.getLogger().level > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)
-    from bot.startup import StartupError
-
     settings = _settings()
-    try:
-        if http:
-            serve_http(settings, host=host, port=port, threads=threads)
-        else:
-            serve_socket_mode(settings)
-    except (SettingsError, StartupError) as error:
-        raise _fail(str(error)) from None
+    if http:
+        serve_http(settings, host=host, port=port, threads=threads)
+    else:
+        serve_socket_mode(settings)
 
 
 if __name__ == "__main__":

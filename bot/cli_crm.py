@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 
 crm_app = typer.Typer(help="The CRM (HubSpot or Salesforce) a prospect's stage is read from.")
 out = Console()
@@ -24,10 +24,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _settings() -> Settings:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise _fail(str(error)) from None
+    settings = Settings.from_env()
     if settings.crm is None:
         raise _fail("FUNNELBOT_CRM is not set: hubspot or salesforce (see docs/crm.md)")
     return settings
@@ -38,16 +35,14 @@ def stages(
     as_json: Annotated[bool, typer.Option("--json", help="The mapping as JSON.")] = False,
 ) -> None:
     """The buyer stage each CRM stage maps to, for every pipeline."""
-    from bot.crm import CrmError, make_crm
-    from bot.crm.mapping import CrmConfigError, StageMapping, load_crm_config
+    from bot.crm import make_crm
+    from bot.crm.mapping import StageMapping, load_crm_config
 
     settings = _settings()
     crm = make_crm(settings, timeout_s=CLI_TIMEOUT_S)
     assert crm is not None
-    try:
-        mapping = StageMapping(crm.pipelines(), load_crm_config(settings.content_dir))
-    except (CrmError, CrmConfigError) as error:
-        raise _fail(str(error), 1) from None
+    # A CrmError (exit 1) or a malformed `crm:` section (exit 2) is bot.cli's one error line.
+    mapping = StageMapping(crm.pipelines(), load_crm_config(settings.content_dir))
     rules = mapping.rules()
     if as_json:
         rows = [

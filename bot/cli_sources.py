@@ -69,14 +69,12 @@ def remove_command(
     """Drop a source deliberately: its items stop being recommended (the log keeps them)."""
     from bot.cli import _fail, _services, _terminal_language, out
     from bot.reindex import ReindexBusy
-    from bot.sources import UnknownSource, remove_source
+    from bot.sources import remove_source
 
     services = _services()
     t = _terminal_language(services.settings)
     try:
         removed = remove_source(services, source)
-    except UnknownSource as error:
-        raise _fail(str(error)) from None
     except ReindexBusy as busy:
         raise _fail(t.gettext("not removed: %(reason)s", reason=t.say(busy.phrase)), 1) from None
     out.print(

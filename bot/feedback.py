@@ -9,6 +9,7 @@ from bot.marketing import queue_feedback_reply, queue_reason_reply
 from bot.services import Services
 from bot.spool import flush_before_click
 from content_store.db import transaction
+from content_store.errors import InputError
 from content_store.log import get_recommendation, record_feedback
 from content_store.models import (
     AnswerVote,
@@ -23,7 +24,7 @@ from content_store.text import clean_text
 REASONS = ("wrong_stage", "outdated", "not_relevant", "topic_missing", "other")
 
 
-class FeedbackError(ValueError):
+class FeedbackError(InputError, ValueError):
     """The click does not match the log (a stale or tampered button); nothing was recorded."""
 
 

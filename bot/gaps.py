@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.i18n import Translator, english
 from bot.services import Services
+from content_store.errors import FunnelbotError
 from content_store.gaps import GapQuestion, gap_questions
 from content_store.models import ContentItem
 from index.embedder import Embedder
@@ -218,7 +219,7 @@ def _display_competitor(folded: str, known: list[str]) -> str:
     return next((c for c in known if c.casefold() == folded), folded)
 
 
-class NotEmbeddedYet(LookupError):
+class NotEmbeddedYet(FunnelbotError, LookupError):
     """Some wordings have no cached vector and the caller asked not to embed now."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from content_store.errors import InputError
 from content_store.stage import Stage
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Phrase:
         return translator(DEFAULT_LANGUAGE).say(self)
 
 
-class LocalizedError(ValueError):
+class LocalizedError(InputError, ValueError):
     """An error a person reads: its message is a catalog entry (marked with ``N_``).
 
     ``str()`` is the English; ``Translator.error`` says it in the reader's language.

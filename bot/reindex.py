@@ -21,6 +21,7 @@ from bot.i18n import N_, Phrase
 from bot.ingest import IngestProgress, IngestReport, SourceSpec, ingest
 from bot.services import Services
 from content_store.db import transaction
+from content_store.errors import BusyError
 from content_store.leases import LeaseInfo, acquire, current, release, renew
 from content_store.models import IndexRun, IndexRunStatus
 from content_store.models.base import utcnow
@@ -34,7 +35,7 @@ HEARTBEAT_SECONDS = 20.0
 ABANDONED = "the process running it stopped before it finished (found at a later start)"
 
 
-class ReindexBusy(RuntimeError):
+class ReindexBusy(BusyError, RuntimeError):
     """Another reindex holds the lease; the message says who started it and when.
 
     ``str()`` is the English; ``phrase`` says it in a reader's language (``Translator.say``).

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from content_store.errors import FunnelbotError
 from content_store.index_runs import current_index_version
 from content_store.library import (
     iter_active_chunks,
@@ -73,7 +74,7 @@ class _ChunksMoved(Exception):
     """The chunks read for the vectors are not those read for the texts."""
 
 
-class ModelMismatch(Exception):
+class ModelMismatch(FunnelbotError):
     """The stored vectors were made by another model than the embedder's (or by several):
     searching them with it would compare vectors of different spaces."""
 

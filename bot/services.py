@@ -15,6 +15,7 @@ from bot.i18n import N_, Phrase
 from bot.search_index import ModelMismatch, load_searcher
 from bot.settings import Settings
 from content_store.db import UNAVAILABLE, brief_error, make_engine, make_session_factory, upgrade
+from content_store.errors import FunnelbotError
 from content_store.index_runs import current_index_version
 from content_store.spool import Spool
 from content_store.team_config import load_saved_team_config
@@ -159,7 +160,7 @@ class Services:
         self.engine.dispose()
 
 
-class MixedVectors(RuntimeError):
+class MixedVectors(FunnelbotError, RuntimeError):
     """The stored vectors come from several models: no model can search them all."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.i18n import DEFAULT_LANGUAGE, terminal_language
 from bot.i18n import languages as catalog_languages
+from content_store.errors import InputError
 from index.embedder import BACKENDS, KNOWN_MODELS, known_model
 from index.lexical import DEFAULT_LANGUAGES, check_languages
 
@@ -21,7 +22,7 @@ EMBEDDING_BACKENDS = BACKENDS
 DEFAULT_EMBEDDING_BACKEND = KNOWN_MODELS[DEFAULT_MODEL].default_backend
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError, ValueError):
     """A setting is missing or malformed; the message names it and says what to do."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from bot.reindex import mark_abandoned_runs, reindex_lease
 from bot.services import Services
 from content_store.db import transaction
+from content_store.errors import InputError
 from content_store.index_runs import finish_run, start_run
 from content_store.models import ContentItem, ContentSource
 from content_store.models.base import utcnow
@@ -29,7 +30,7 @@ class SourceSummary:
     last_error: str | None
 
 
-class UnknownSource(ValueError):
+class UnknownSource(InputError, ValueError):
     """No stored source by that name; the message lists the ones there are."""
 
 

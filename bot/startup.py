@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+from content_store.errors import InputError
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -27,7 +28,7 @@ _CREDENTIALS = re.compile(
 )
 
 
-class StartupError(RuntimeError):
+class StartupError(InputError, RuntimeError):
     """A setting keeps funnelbot from starting; the message names it and says what to do."""
 
 

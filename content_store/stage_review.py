@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from content_store.errors import InputError
 from content_store.models import ContentItem, StageConfirmation
 from content_store.models.base import utcnow
 from content_store.stage import STAGE_ORDER, Stage
@@ -73,7 +74,7 @@ def inferred_count(session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
-class NotConfirmable(ValueError):
+class NotConfirmable(InputError, ValueError):
     """The asset is gone, or (`sourced`) its own metadata or a rule gives its stage."""
 
     def __init__(self, asset_id: str, *, sourced: bool) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from content_store.errors import InputError
 from content_store.stage import parse_stage
 
 CONFIG_NAME = "funnelbot.yml"
@@ -23,7 +24,7 @@ _LISTS = ("competitors", "products")
 _OTHER: dict[str, type] = {"rules": list, "crm": dict}
 
 
-class TeamConfigError(ValueError):
+class TeamConfigError(InputError, ValueError):
     """``funnelbot.yml`` is malformed; the message names the file and the key."""
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from content_store.errors import UnavailableError
 
-class CrmError(Exception):
+
+class CrmError(UnavailableError):
     """The CRM did not do what was asked; the message names the fault, never a credential."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.crm.base import Pipeline, PipelineStage
+from content_store.errors import InputError
 from content_store.stage import Stage, parse_stage
 
 CONFIG_FILE = "funnelbot.yml"
@@ -26,7 +27,7 @@ AWARENESS_BELOW = 0.3
 DECISION_FROM = 0.75
 
 
-class CrmConfigError(ValueError):
+class CrmConfigError(InputError, ValueError):
     """The `crm:` section of funnelbot.yml is wrong; the message names the key."""
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from content_store.errors import InputError
 from content_store.stage import Stage
 
 
@@ -76,7 +77,7 @@ class Found:
     item: LoadedItem
 
 
-class BadContent(Exception):
+class BadContent(InputError):
     """A file cannot become an item; the message is the reason shown to the library's owner."""
 
 

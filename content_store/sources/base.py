@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from content_store.errors import UnavailableError
 from content_store.loaders.model import Found, LoadedItem, LoadProblem
 
 log = logging.getLogger(__name__)
 
 
-class SourceError(Exception):
+class SourceError(UnavailableError):
     """The source as a whole cannot be read (site down, sitemap 404, Drive refused the key).
 
     Its items stay as they were; the message is shown with the source's name.

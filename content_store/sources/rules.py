@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from content_store.errors import InputError
+
 CONFIG_NAME = "funnelbot.yml"
 RULE_FIELDS = frozenset(
     {
@@ -36,7 +38,7 @@ RULE_FIELDS = frozenset(
 )
 
 
-class RulesError(ValueError):
+class RulesError(InputError, ValueError):
     """funnelbot.yml's rules are malformed; the message names the file and the rule."""
 
 
