@@ -60,6 +60,7 @@ def development_sets(argv: list[str]) -> list[tuple[Path, Path]]:
 class Labelled:
     """One question of a development set, with the searcher of its own library."""
 
+    library: str
     question: LabelledQuestion
     searcher: HybridSearcher
     vector: np.ndarray
@@ -76,7 +77,8 @@ def load(stack: ExitStack, pairs: list[tuple[Path, Path]]) -> list[Labelled]:
         searcher = services.searcher()
         questions = [q for q in read_questions(questions_path) if not q.vague]
         labelled += [
-            Labelled(q, searcher, services.embedder.encode_query(q.question)) for q in questions
+            Labelled(library.parent.name, q, searcher, services.embedder.encode_query(q.question))
+            for q in questions
         ]
         print(f"{library}: {len(questions)} questions")
     return labelled
@@ -109,6 +111,14 @@ def decide_stages(labelled: list[Labelled]) -> tuple[float, float]:
     hits = [item.stage[0] == item.question.stage for item in labelled]
     ece = expected_calibration_error([item.stage[1] for item in labelled], hits)
     return sum(hits) / len(hits), ece
+
+
+def by_library(labelled: list[Labelled], score: Callable[[Labelled], float]) -> str:
+    """The mean of ``score`` per library and language, for the printout."""
+    groups: dict[str, list[float]] = {}
+    for item in labelled:
+        groups.setdefault(f"{item.library}/{item.question.lang}", []).append(score(item))
+    return ", ".join(f"{name} {sum(v) / len(v):.3f}" for name, v in sorted(groups.items()))
 
 
 def tune_stage(labelled: list[Labelled]) -> None:
@@ -166,6 +176,7 @@ def tune_stage(labelled: list[Labelled]) -> None:
     )
     accuracy, ece = decide_stages(labelled)
     print(f"stage at the chosen settings: accuracy {accuracy:.3f}, ECE {ece:.3f}")
+    print("  " + by_library(labelled, lambda item: float(item.stage[0] == item.question.stage)))
 
 
 def ranked(item: Labelled, k: int = 5) -> list:
@@ -196,6 +207,13 @@ def tune_ranking(labelled: list[Labelled]) -> None:
     }
     grid_search(grid, ranking, ndcg)
     print("best:", {name: getattr(ranking, name) for name in grid})
+    print(
+        "  "
+        + by_library(
+            answerable,
+            lambda item: ndcg_at_k([r.asset_id for r in ranked(item)], item.question.relevant, 5),
+        )
+    )
 
 
 def tune_weak_match(labelled: list[Labelled]) -> None:
