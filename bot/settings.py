@@ -13,6 +13,7 @@ from bot.i18n import languages as catalog_languages
 from content_store.errors import InputError
 from index.embedder import BACKENDS, KNOWN_MODELS, known_model
 from index.lexical import DEFAULT_LANGUAGES, check_languages
+from index.match_quality import WEAK_ABOVE
 
 DEFAULT_HOME = Path(".funnelbot")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -48,7 +49,7 @@ class Settings:
     top_k: int = 5
     # Probability that no good asset exists above which an answer is called weak (a content
     # gap); the probability comes from index.match_quality, fitted on labelled questions.
-    weak_match: float = 0.5
+    weak_match: float = WEAK_ABOVE
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -211,7 +212,7 @@ class Settings:
             language=(text("FUNNELBOT_LANGUAGE") or DEFAULT_LANGUAGE).lower(),
             terminal_language=terminal_language(env),
             top_k=_int(env, "FUNNELBOT_TOP_K", 5, low=1, high=10),
-            weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", 0.5, low=0.0, high=1.0),
+            weak_match=_float(env, "FUNNELBOT_WEAK_MATCH", WEAK_ABOVE, low=0.0, high=1.0),
             slack_bot_token=text("SLACK_BOT_TOKEN"),
             slack_signing_secret=text("SLACK_SIGNING_SECRET"),
             slack_app_token=text("SLACK_APP_TOKEN"),

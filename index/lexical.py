@@ -351,6 +351,11 @@ class LexicalIndex:
         total = sum(self._language_chars.values())
         return {code: n / total for code, n in self._language_chars.items()} if total else {}
 
+    def share_written_like(self, text: str) -> float:
+        """The share of the indexed text in the language ``text`` is most likely written in."""
+        language = self._analyzer.detect(text)[0]
+        return self.language_shares().get(language, 0.0)
+
     def query_tokens(self, text: str) -> list[str]:
         """The BM25 tokens of a question (or any short text), as search() reads them."""
         return self._analyzer.query_tokens(text)

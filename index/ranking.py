@@ -28,7 +28,7 @@ STAGE_ONE_OFF = 1.0  # share of the stage weight taken from an asset one stage a
 STAGE_FAR = 1.0  # ... and two stages away
 COMPETITOR_BONUS = 0.3
 TYPE_BONUS = 0.3
-TAG_BONUS = 0.08
+TAG_BONUS = 0.15
 SAME_TYPE_PENALTY = 0.0
 
 

@@ -163,12 +163,19 @@ class HybridSearcher:
         if not ranked:
             return None
         tokens = self.lexical.query_tokens(" ".join(content_words(question)))
-        passage = self._passage_tokens(ranked[0].chunk_id)
-        answer_coverage = sum(t in passage for t in tokens) / len(tokens) if tokens else 1.0
+
+        def covered(chunk_ids: Sequence[int]) -> float:
+            if not tokens:
+                return 1.0
+            passages = [self._passage_tokens(c) for c in chunk_ids]
+            return sum(any(t in p for p in passages) for t in tokens) / len(tokens)
+
         return MatchEvidence(
             top_cosine=ranked[0].dense,
             library_coverage=self.lexical.known_share(tokens),
-            answer_coverage=answer_coverage,
+            answer_coverage=covered([ranked[0].chunk_id]),
+            top3_coverage=covered([r.chunk_id for r in ranked[:3]]),
+            language_share=self.lexical.share_written_like(question),
         )
 
     def _passage_tokens(self, chunk_id: int) -> frozenset[str]:

@@ -341,7 +341,7 @@ LIBRARY_EVIDENCE_DEPTH = 3
 LIBRARY_EVIDENCE_PRIOR = 0.25
 # The product of two sources overstates its certainty on real questions: the combined log
 # probabilities are divided by this temperature, fitted (least log loss) on the development set.
-COMBINED_TEMPERATURE = 1.2
+COMBINED_TEMPERATURE = 2.0
 
 
 def library_evidence(

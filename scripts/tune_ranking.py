@@ -30,6 +30,7 @@ from bot.ingest import ingest
 from bot.services import Services
 from bot.settings import Settings
 from content_store.stage import Stage
+from index.match_quality import NO_EVIDENCE
 from index.metrics import ndcg_at_k
 from index.search import HybridSearcher
 from index.stage import stage_named_in
@@ -225,19 +226,29 @@ def tune_weak_match(labelled: list[Labelled]) -> None:
     features, gaps = [], []
     for item in labelled:
         evidence = item.searcher.match_evidence(item.question.question, ranked(item))
-        features.append(evidence.features() if evidence else (0.0, 0.0, 0.0))
+        features.append(evidence.features() if evidence else NO_EVIDENCE)
         gaps.append(not item.question.answerable)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    held_out = cross_val_predict(model, features, gaps, cv=LeaveOneOut())
-    tp = sum(p and g for p, g in zip(held_out, gaps, strict=True))
-    print(
-        f"weak match, leave-one-out: precision {tp / max(1, sum(held_out)):.2f}, "
-        f"recall {tp / max(1, sum(gaps)):.2f}"
-    )
+    held_out = cross_val_predict(model, features, gaps, cv=LeaveOneOut(), method="predict_proba")
+    p_weak = [float(row[1]) for row in held_out]
+
+    def precision_recall(above: float) -> tuple[float, float]:
+        flagged = [p > above for p in p_weak]
+        tp = sum(f and g for f, g in zip(flagged, gaps, strict=True))
+        return tp / max(1, sum(flagged)), tp / max(1, sum(gaps))
+
+    # The threshold where left-one-out precision and recall are closest to each other, both
+    # as high as they get: a gap report should neither cry wolf nor miss much.
+    thresholds = [round(0.3 + 0.02 * i, 2) for i in range(31)]
+    above = max(thresholds, key=lambda t: (round(min(precision_recall(t)), 3), -abs(t - 0.5)))
+    for label, t in (("at 0.5", 0.5), (f"at {above}", above)):
+        precision, recall = precision_recall(t)
+        print(f"weak match, leave-one-out, {label}: precision {precision:.2f}, recall {recall:.2f}")
     model.fit(features, gaps)
     print(
         f"WEAK_BIAS = {model.intercept_[0]:.3f}\n"
-        f"WEAK_WEIGHTS = {tuple(round(float(w), 3) for w in model.coef_[0])}"
+        f"WEAK_WEIGHTS = {tuple(round(float(w), 3) for w in model.coef_[0])}\n"
+        f"WEAK_ABOVE = {above}"
     )
 
 

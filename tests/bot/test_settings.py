@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULT_HOME, DEFAULT_MODEL, Settings, SettingsError
+from index.match_quality import WEAK_ABOVE
 
 BOT_TOKEN = "xoxb-1111-2222-abcdefghijkl"
 APP_TOKEN = "xapp-1-A111-2222-abcdef"
@@ -24,7 +25,7 @@ def test_defaults_keep_everything_in_sqlite_under_the_home_folder() -> None:
     assert settings.embedding_model == DEFAULT_MODEL
     assert settings.content_dir is None
     assert settings.top_k == 5
-    assert settings.weak_match == pytest.approx(0.5)
+    assert settings.weak_match == pytest.approx(WEAK_ABOVE)
     assert settings.slack_bot_token is None
     assert settings.slack_signing_secret is None
     assert settings.slack_app_token is None
