@@ -35,6 +35,7 @@ from content_store.library import (
     first_passages,
     model_of,
     other_model_items,
+    rechunk_items,
     recorded_models,
     restage,
     stored_items,
@@ -48,7 +49,7 @@ from content_store.sources.rules import RulesError, read_rules
 from content_store.stage import Stage
 from content_store.stage_review import confirmed_stages
 from content_store.team_config import read_team_config, save_team_config
-from index.chunking import chunk_text
+from index.chunking import CHUNKING, chunk_text
 from index.embedder import MULTILINGUAL_MODEL
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,9 @@ def ingest(
     with services.sessions() as session:
         stored = stored_items(session)
         replaced = sorted({model_of(r) for r in recorded_models(session)} - {model})
-        # Items embedded by another model count as changed: a model change re-embeds them all.
-        other_model = other_model_items(session, model)
+        # Items embedded by another model, or cut into chunks by another rule, count as changed:
+        # a model change re-embeds them all, a new chunking rule cuts them again.
+        other_model = other_model_items(session, model) | rechunk_items(session, CHUNKING)
         folders = _folder_sources(session, specs)
         confirmed = confirmed_stages(session)
     # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
@@ -226,7 +228,7 @@ def ingest(
             blocked=[Phrase(N_("%(error)s; nothing was changed"), {"error": str(error)})],
         )
     options = replace(options or source_options(services.settings), rules=tuple(rules))
-    reads = [_read(spec, stored, options, progress) for spec in specs]
+    reads = [_read(spec, stored, other_model, options, progress) for spec in specs]
     report = IngestReport(
         content_dir=", ".join(r.key for r in reads)[:1000],
         dry_run=dry_run,
@@ -281,6 +283,7 @@ def ingest(
                     diff,
                     chunks,
                     embedding_model=services.embedder.signature,
+                    chunking=CHUNKING,
                     source_key=read.key,
                 )
             restage(session, restaged)
@@ -360,6 +363,7 @@ def source_options(settings: Settings) -> SourceOptions:
 def _read(
     spec: SourceSpec,
     stored: dict[str, StoredItem],
+    stale: set[str],
     options: SourceOptions,
     progress: IngestProgress,
 ) -> SourceRead:
@@ -367,7 +371,12 @@ def _read(
         source = open_source(spec, options)
     except ValueError as error:
         return SourceRead(key=str(spec), kind="unknown", error=str(error))
-    known = {row.source: row.version for row in stored.values() if row.source_key == source.key}
+    # A stale item is read again even where its version is unchanged: its text is needed.
+    known = {
+        row.source: row.version
+        for item_id, row in stored.items()
+        if row.source_key == source.key and item_id not in stale
+    }
     return read_source(source, known_versions=known, on_item=progress.on_file)
 
 

@@ -72,6 +72,13 @@ def other_model_items(session: Session, embedding_model: str) -> set[str]:
     )
 
 
+def rechunk_items(session: Session, chunking: str) -> set[str]:
+    """Items with a chunk cut by another rule than ``chunking``: their next ingest cuts them
+    again."""
+    other = or_(Chunk.chunking.is_(None), Chunk.chunking != chunking)
+    return set(session.scalars(select(Chunk.item_id).where(other).distinct()))
+
+
 def diff_library(
     session: Session,
     items: Sequence[LoadedItem],
@@ -188,6 +195,7 @@ def apply_library(
     chunks: Mapping[str, Sequence[NewChunk]],
     *,
     embedding_model: str,
+    chunking: str | None = None,
     source_key: str | None = None,
 ) -> None:
     """Write added and changed items with their new chunks, deactivate removed ones.
@@ -241,6 +249,7 @@ def apply_library(
                 "text": chunk.text,
                 "vector": bytes(chunk.vector),
                 "embedding_model": embedding_model,
+                "chunking": chunking,
             }
             for item_id in batch
             for ordinal, chunk in enumerate(chunks[item_id])

@@ -75,6 +75,8 @@ class Chunk(Base):
     # float32 bytes: the database is the source of truth, index files are a rebuildable cache.
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     embedding_model: Mapped[str] = mapped_column(String(500))
+    # The rule the text was cut by (index.chunking.CHUNKING); None: before rules were recorded.
+    chunking: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     item: Mapped[ContentItem] = relationship(back_populates="chunks")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import search_index
 from bot.ingest import ingest
@@ -15,6 +15,7 @@ from bot.services import Services
 from content_store.log import get_recommendation
 from content_store.models import Chunk, ContentItem, IndexRun
 from content_store.team_config import load_saved_team_config
+from index.chunking import CHUNKING
 
 PRICING = Path("pricing/pricing-sheet-2027.md")
 
@@ -49,6 +50,26 @@ def test_unchanged_library_embeds_nothing(ingested: Services, library: Path) -> 
     assert report.counts == {"added": 0, "changed": 0, "removed": 0, "unchanged": 32, "failed": 0}
     assert report.chunks_embedded == 0
     assert _chunk_ids(ingested) == before
+
+
+def test_a_library_cut_by_an_older_chunking_rule_is_cut_again(
+    ingested: Services, library: Path
+) -> None:
+    # As a database from before the rule was recorded holds them: long passages, no rule.
+    with ingested.sessions() as session:
+        session.execute(update(Chunk).values(chunking=None))
+        session.commit()
+        before = session.scalar(select(func.count(Chunk.id)))
+
+    report = ingest(ingested, library)
+
+    assert report.counts["changed"] == 32
+    with ingested.sessions() as session:
+        assert set(session.scalars(select(Chunk.chunking).distinct())) == {CHUNKING}
+        assert session.scalar(select(func.count(Chunk.id))) == before
+    again = ingest(ingested, library)
+    assert again.counts["unchanged"] == 32
+    assert again.chunks_embedded == 0
 
 
 def test_changed_item_is_reembedded_and_others_are_not(ingested: Services, library: Path) -> None:
