@@ -25,7 +25,7 @@ from index.search import HybridSearcher, SearchMode
 from tests.conftest import EXAMPLES, start_ingested
 
 ROOT = Path(__file__).resolve().parents[2]
-LIBRARIES = [ROOT / "examples", ROOT / "holdout"]
+LIBRARIES = [ROOT / "examples", ROOT / "examples" / "servolta", ROOT / "holdout"]
 QUOTED = re.compile(r"“([^”]*)”")
 
 
