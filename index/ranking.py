@@ -165,7 +165,7 @@ class QueryContext:
     types: frozenset[str] = field(default_factory=frozenset)  # asset types it asks for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: ~100 are made per question, in half the time
 class Candidate:
     """An asset found by either retriever, with its best evidence from each."""
 
