@@ -165,7 +165,7 @@ class QueryContext:
     types: frozenset[str] = field(default_factory=frozenset)  # asset types it asks for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: ~100 are made per question, in half the time
 class Candidate:
     """An asset found by either retriever, with its best evidence from each."""
 
@@ -286,35 +286,48 @@ def fuse_assets(
         lexical_only = [c for c, _ in lexical if c not in cosines and c in chunk_assets]
         if lexical_only:
             cosines.update(zip(lexical_only, cosines_of(lexical_only), strict=True))
-    bm25 = dict(lexical)
-    best_cos: dict[str, tuple[float, int]] = {}
-    best_lex: dict[str, tuple[float, int]] = {}
-    for chunk_id, cosine in cosines.items():
-        asset_id = chunk_assets.get(chunk_id)
-        if asset_id is not None and cosine > best_cos.get(asset_id, (-2.0, 0))[0]:
-            best_cos[asset_id] = (cosine, chunk_id)
-    for chunk_id, score in bm25.items():
-        asset_id = chunk_assets.get(chunk_id)
-        if asset_id is not None and score > best_lex.get(asset_id, (0.0, 0))[0]:
-            best_lex[asset_id] = (score, chunk_id)
+    best_cos = _best_per_asset(cosines, chunk_assets, -2.0)
+    best_lex = _best_per_asset(dict(lexical), chunk_assets, 0.0)
     dense_rank = _ranks(best_cos)
     lexical_rank = _ranks(best_lex)
     scale = (rrf_k + 1) / 2
-    candidates = []
+    missing = (0.0, -1)
+    # Sorted as tuples (no key function), then made Candidates: ~100 per question.
+    fused_rows: list[tuple[float, str, int, float, float]] = []
     for asset_id in best_cos.keys() | best_lex.keys():
         fused = 0.0
-        if asset_id in dense_rank:
-            fused += 1 / (rrf_k + dense_rank[asset_id])
-        if asset_id in lexical_rank:
-            fused += 1 / (rrf_k + lexical_rank[asset_id])
-        cosine, cos_chunk = best_cos.get(asset_id, (0.0, -1))
-        lex, lex_chunk = best_lex.get(asset_id, (0.0, -1))
+        on_dense = dense_rank.get(asset_id)
+        if on_dense is not None:
+            fused += 1 / (rrf_k + on_dense)
+        on_lexical = lexical_rank.get(asset_id)
+        if on_lexical is not None:
+            fused += 1 / (rrf_k + on_lexical)
+        cosine, cos_chunk = best_cos.get(asset_id, missing)
+        lex, lex_chunk = best_lex.get(asset_id, missing)
         # The passage shown as the reason: the lexical one when BM25 ranks it higher.
-        prefer_lexical = lexical_rank.get(asset_id, 10**9) < dense_rank.get(asset_id, 10**9)
+        prefer_lexical = on_lexical is not None and (on_dense is None or on_lexical < on_dense)
         chunk_id = lex_chunk if prefer_lexical or cos_chunk < 0 else cos_chunk
-        candidates.append(Candidate(asset_id, chunk_id, cosine, lex, fused * scale))
-    candidates.sort(key=lambda c: (-c.relevance, c.asset_id))
-    return candidates
+        fused_rows.append((-(fused * scale), asset_id, chunk_id, cosine, lex))
+    fused_rows.sort()  # best first, ties by asset id (each asset appears once)
+    return [
+        Candidate(asset_id, chunk_id, cosine, lex, -negated)
+        for negated, asset_id, chunk_id, cosine, lex in fused_rows
+    ]
+
+
+def _best_per_asset(
+    scores: Mapping[int, float], chunk_assets: Mapping[int, str], floor: float
+) -> dict[str, tuple[float, int]]:
+    """Each asset's best chunk score above ``floor``, with that chunk (the first on a tie)."""
+    best: dict[str, tuple[float, int]] = {}
+    asset_of = chunk_assets.get
+    for chunk_id, score in scores.items():
+        asset_id = asset_of(chunk_id)
+        if asset_id is not None:
+            held = best.get(asset_id)
+            if score > (floor if held is None else held[0]):
+                best[asset_id] = (score, chunk_id)
+    return best
 
 
 def single_retriever(
@@ -360,7 +373,16 @@ def stage_fit(query_stage: Stage | None, asset_stages: tuple[Stage, ...]) -> flo
 def fit_adjustment(meta: AssetMeta, query: QueryContext) -> float:
     """How well the asset fits the question beyond its text: stage (weighed by its confidence),
     competitors, tags and asset type."""
-    adjustment = STAGE_WEIGHT * query.stage_confidence * stage_fit(query.stage, meta.stages)
+    return _fit_adjustment(meta, query, _stage_term(query, meta.stages))
+
+
+def _stage_term(query: QueryContext, stages: tuple[Stage, ...]) -> float:
+    return STAGE_WEIGHT * query.stage_confidence * stage_fit(query.stage, stages)
+
+
+def _fit_adjustment(meta: AssetMeta, query: QueryContext, stage_term: float) -> float:
+    """``fit_adjustment`` with the stage's term given (``_stage_term``)."""
+    adjustment = stage_term
     if query.competitors and any(c.casefold() in query.competitors for c in meta.competitors):
         adjustment += COMPETITOR_BONUS
     if query.tags and meta.tags:
@@ -383,28 +405,30 @@ def rank_assets(
     """Re-rank candidates for fit (unless ``query`` is None: a pure baseline), then pick k,
     penalising a type already picked so the answer is not five of one kind."""
     scored: list[tuple[float, Candidate]] = []
+    # A library's assets share a few sets of stages: each set's term is worked out once.
+    stage_terms: dict[tuple[Stage, ...], float] = {}
     for candidate in candidates:
         meta = assets.get(candidate.asset_id)
         if meta is None:
             continue  # an asset removed since: never surface it
-        fit = fit_adjustment(meta, query) if query is not None else 0.0
+        fit = 0.0
+        if query is not None:
+            term = stage_terms.get(meta.stages)
+            if term is None:
+                term = stage_terms[meta.stages] = _stage_term(query, meta.stages)
+            fit = _fit_adjustment(meta, query, term)
         scored.append((candidate.relevance + fit, candidate))
     scored.sort(key=lambda pair: (-pair[0], pair[1].asset_id))
     pool = scored[: max(k * 6, 30)]
     penalty = SAME_TYPE_PENALTY if diversify else 0.0
+    picked = _first_k(pool, k) if not penalty else _diversified(pool, assets, k, penalty)
+    # The question's words, read once for every reason (``shared_terms``).
+    keys = _question_keys(query.text, is_filler) if query is not None else frozenset[str]()
     chosen: list[RankedAsset] = []
-    type_counts: dict[str, int] = {}
-    while pool and len(chosen) < k:
-        adjusted = [
-            (score - penalty * type_counts.get(assets[c.asset_id].type, 0), c) for score, c in pool
-        ]
-        adjusted.sort(key=lambda pair: (-pair[0], pair[1].asset_id))
-        score, candidate = adjusted[0]
-        pool = [pair for pair in pool if pair[1].asset_id != candidate.asset_id]
+    for score, candidate in picked:
         meta = assets[candidate.asset_id]
-        type_counts[meta.type] = type_counts.get(meta.type, 0) + 1
         passage = (chunk_text(candidate.chunk_id) if chunk_text else None) or ""
-        why = reason_for(meta, query, passage, is_filler=is_filler) if query is not None else None
+        why = _reason(meta, query, passage, keys, is_filler) if query is not None else None
         chosen.append(
             RankedAsset(
                 asset_id=candidate.asset_id,
@@ -417,6 +441,40 @@ def rank_assets(
             )
         )
     return chosen
+
+
+def _first_k(pool: list[tuple[float, Candidate]], k: int) -> list[tuple[float, Candidate]]:
+    """The first k of a sorted pool, one per asset: what ``_diversified`` picks with no
+    penalty, without re-sorting the pool for every pick."""
+    picked: list[tuple[float, Candidate]] = []
+    seen: set[str] = set()
+    for pair in pool:
+        if len(picked) >= k:
+            break
+        if pair[1].asset_id not in seen:
+            seen.add(pair[1].asset_id)
+            picked.append(pair)
+    return picked
+
+
+def _diversified(
+    pool: list[tuple[float, Candidate]], assets: Mapping[str, AssetMeta], k: int, penalty: float
+) -> list[tuple[float, Candidate]]:
+    """Pick k from the pool one at a time, each type's score lowered by ``penalty`` for every
+    asset of that type already picked."""
+    picked: list[tuple[float, Candidate]] = []
+    type_counts: dict[str, int] = {}
+    while pool and len(picked) < k:
+        adjusted = [
+            (score - penalty * type_counts.get(assets[c.asset_id].type, 0), c) for score, c in pool
+        ]
+        adjusted.sort(key=lambda pair: (-pair[0], pair[1].asset_id))
+        score, candidate = adjusted[0]
+        pool = [pair for pair in pool if pair[1].asset_id != candidate.asset_id]
+        kind = assets[candidate.asset_id].type
+        type_counts[kind] = type_counts.get(kind, 0) + 1
+        picked.append((score, candidate))
+    return picked
 
 
 def explain(
@@ -442,6 +500,17 @@ def reason_for(
     It names the asset's stage and type, a competitor or tag the question names, else words of
     the passage that the question shares (never a filler word: ``is_filler``).
     """
+    return _reason(meta, query, passage, _question_keys(query.text, is_filler), is_filler)
+
+
+def _reason(
+    meta: AssetMeta,
+    query: QueryContext,
+    passage: str,
+    question_keys: frozenset[str],
+    is_filler: Callable[[str], bool] | None,
+) -> Reason:
+    """``reason_for`` with the question's words already read (``_question_keys``)."""
     if query.stage is not None and query.stage in meta.stages:
         stages: tuple[Stage, ...] = (query.stage,)
     else:
@@ -451,7 +520,7 @@ def reason_for(
     tags = tuple(t for t in meta.tags if t in query.tags and t.casefold() not in named)[:2]
     terms: tuple[str, ...] = ()
     if not competitors and not tags:
-        terms = tuple(shared_terms(query.text, f"{meta.title}\n{passage}", is_filler=is_filler))
+        terms = tuple(_terms_in(f"{meta.title}\n{passage}", question_keys, 2, is_filler))
     off_stage = None
     if query.stage is not None and meta.stages and query.stage not in meta.stages:
         off_stage = query.stage
@@ -470,7 +539,20 @@ _WORD = re.compile(r"\w[\w'-]*\w|\w", re.UNICODE)
 
 def _stem_key(word: str) -> str:
     # Enough folding to see "redlines" in "redline": the first five letters of a long word.
-    return word[:5] if len(word) > 5 else word
+    return word[:5]
+
+
+def _is_content(word: str, is_filler: Callable[[str], bool] | None) -> bool:
+    return len(word) > 3 and not word.isdigit() and not (is_filler and is_filler(word))
+
+
+def _question_keys(question: str, is_filler: Callable[[str], bool] | None) -> frozenset[str]:
+    """The stem keys of the question's content words, as ``shared_terms`` compares them."""
+    return frozenset(
+        _stem_key(w)
+        for w in (m.casefold() for m in _WORD.findall(question))
+        if _is_content(w, is_filler)
+    )
 
 
 def shared_terms(
@@ -484,17 +566,21 @@ def shared_terms(
 
     Words of three letters or fewer, digits and filler words (``is_filler``) never count.
     """
+    return _terms_in(text, _question_keys(question, is_filler), limit, is_filler)
 
-    def content(word: str) -> bool:
-        return len(word) > 3 and not word.isdigit() and not (is_filler and is_filler(word))
 
-    wanted = {_stem_key(w) for w in (m.casefold() for m in _WORD.findall(question)) if content(w)}
+def _terms_in(
+    text: str, wanted: frozenset[str], limit: int, is_filler: Callable[[str], bool] | None
+) -> list[str]:
+    """``shared_terms`` with the question's keys given (``_question_keys``)."""
     found: list[str] = []
+    if not wanted:
+        return found
     seen: set[str] = set()
     for word in _WORD.findall(text):
         folded = word.casefold()
-        key = _stem_key(folded)
-        if key in wanted and key not in seen and content(folded):
+        key = folded[:5]  # _stem_key, inline: this loop reads every word of five passages
+        if key in wanted and key not in seen and _is_content(folded, is_filler):
             found.append(word)
             seen.add(key)
             if len(found) >= limit:

@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import islice
 
 import numpy as np
 
 from content_store.stage import Stage
+from index import stage as stage_module
 from index.embedder import Embedder
 from index.filler import content_words, is_filler
 from index.lexical import LexicalIndex
@@ -146,9 +148,14 @@ class HybridSearcher:
     ) -> StageGuess:
         """The stage the question suggests: the stage model on its vector, times the stages of
         the assets it matches best. No model and no candidates: no stage."""
-        ranked_stages = [
-            self.assets[c.asset_id].stages for c in candidates if c.asset_id in self.assets
-        ]
+        # Only the first few vote (library_evidence): ~100 candidates need not be read. Read
+        # through the module: scripts/tune_ranking.py sets the depth at run time.
+        ranked_stages = list(
+            islice(
+                (self.assets[c.asset_id].stages for c in candidates if c.asset_id in self.assets),
+                max(1, stage_module.LIBRARY_EVIDENCE_DEPTH),
+            )
+        )
         if self.stage_model is not None and query_vector is not None:
             classes = self.stage_model.classes
             probabilities = combine(

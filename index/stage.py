@@ -285,11 +285,23 @@ class StageModel:
         matrix set-up), a quarter of the encode; this costs ~0.05 ms. A test checks that both
         give the same logits.
         """
+        # char_wb_ngrams inline, in its order: no list of ~250 strings per question.
         counts: dict[int, int] = {}
-        for gram in char_wb_ngrams(text):
-            index = self._ngram_index.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
+        index_of = self._ngram_index.get
+        low, high = NGRAM_RANGE
+        for word in _SPACES.sub(" ", text.lower()).split():
+            padded = f" {word} "
+            size = len(padded)
+            for n in range(low, high + 1):
+                if size <= n:
+                    index = index_of(padded)
+                    if index is not None:
+                        counts[index] = counts.get(index, 0) + 1
+                    break
+                for start in range(size - n + 1):
+                    index = index_of(padded[start : start + n])
+                    if index is not None:
+                        counts[index] = counts.get(index, 0) + 1
         if not counts:
             return np.zeros(len(self.classes), dtype=np.float64)
         rows = np.fromiter(counts, dtype=np.int64, count=len(counts))
