@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Fitted on the development sets (examples/) only.
+# Fitted on the development sets (examples/, examples/servolta/) only.
 WEAK_BIAS = 1.376
 WEAK_WEIGHTS = (0.054, -2.435, -2.134, -1.282, 1.571)
 # A probability: above it the answer is called weak (FUNNELBOT_WEAK_MATCH overrides). Chosen

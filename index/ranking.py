@@ -15,10 +15,12 @@ from functools import cached_property
 
 from content_store.stage import Stage
 
-# Every constant below was chosen on the development set (examples/) with
+# Every constant below was chosen on the development sets (examples/, examples/servolta/) with
 # scripts/tune_ranking.py; the test library (holdout/) was never used to choose them.
 # Reciprocal-rank fusion's k: how fast a lower rank's vote fades.
 RRF_K = 5
+# The dense ranks' share of the fusion (BM25's is 2 minus it); 1.0 weighs them alike.
+DENSE_WEIGHT = 1.0
 # The plain hybrid baseline's k: the conventional 60 (Cormack et al., 2009), never tuned, so the
 # baseline does not move when funnelbot's own k does.
 PLAIN_RRF_K = 60
@@ -272,6 +274,7 @@ def fuse_assets(
     *,
     cosines_of: Callable[[list[int]], Sequence[float]] | None = None,
     rrf_k: int | None = None,
+    plain: bool = False,
 ) -> list[Candidate]:
     """Group both retrievers' chunks by asset and fuse their ranks (reciprocal-rank fusion).
 
@@ -281,6 +284,8 @@ def fuse_assets(
     real cosines, so they are ranked on the dense side too.
     """
     rrf_k = RRF_K if rrf_k is None else rrf_k
+    dense_weight = 1.0 if plain else DENSE_WEIGHT
+    lexical_weight = 2.0 - dense_weight
     cosines: dict[int, float] = dict(dense)
     if cosines_of is not None:
         lexical_only = [c for c, _ in lexical if c not in cosines and c in chunk_assets]
@@ -298,10 +303,10 @@ def fuse_assets(
         fused = 0.0
         on_dense = dense_rank.get(asset_id)
         if on_dense is not None:
-            fused += 1 / (rrf_k + on_dense)
+            fused += dense_weight / (rrf_k + on_dense)
         on_lexical = lexical_rank.get(asset_id)
         if on_lexical is not None:
-            fused += 1 / (rrf_k + on_lexical)
+            fused += lexical_weight / (rrf_k + on_lexical)
         cosine, cos_chunk = best_cos.get(asset_id, missing)
         lex, lex_chunk = best_lex.get(asset_id, missing)
         # The passage shown as the reason: the lexical one when BM25 ranks it higher.

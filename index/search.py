@@ -140,8 +140,15 @@ class HybridSearcher:
         def cosines_of(chunk_ids: list[int]) -> list[float]:
             return (self.vectors.reconstruct_many(chunk_ids) @ vector).tolist()
 
-        rrf_k = PLAIN_RRF_K if mode is SearchMode.FUSED else None
-        return fuse_assets(dense, lexical, self._chunk_assets, cosines_of=cosines_of, rrf_k=rrf_k)
+        plain = mode is SearchMode.FUSED
+        return fuse_assets(
+            dense,
+            lexical,
+            self._chunk_assets,
+            cosines_of=cosines_of,
+            rrf_k=PLAIN_RRF_K if plain else None,
+            plain=plain,
+        )
 
     def infer_stage(
         self, query_vector: np.ndarray | None, candidates: Sequence[Candidate], text: str = ""

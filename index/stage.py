@@ -344,8 +344,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return np.asarray(shifted / shifted.sum(), dtype=np.float64)
 
 
-# How the two sources of evidence are combined, tuned on the development set (examples/) by
-# scripts/tune_ranking.py: the weight of the library's evidence against the question model's.
+# How the two sources of evidence are combined, tuned on the development sets (examples/,
+# examples/servolta/) by scripts/tune_ranking.py: the library evidence's weight against the
+# question model's.
 LIBRARY_EVIDENCE_WEIGHT = 1.0
 # How many of the best-matching assets vote, and how much each rank's vote counts.
 LIBRARY_EVIDENCE_DEPTH = 3

@@ -199,6 +199,7 @@ def tune_ranking(labelled: list[Labelled]) -> None:
     print(f"in force: nDCG@5 {ndcg():.3f}")
     grid = {
         "RRF_K": (5, 10, 30, 60),
+        "DENSE_WEIGHT": (0.6, 0.8, 1.0, 1.2, 1.4),
         "STAGE_WEIGHT": (0.0, 0.1, 0.25, 0.4),
         "STAGE_ONE_OFF": (0.0, 0.3, 1.0),
         "COMPETITOR_BONUS": (0.0, 0.15, 0.3),
