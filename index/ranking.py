@@ -15,8 +15,9 @@ from functools import cached_property
 
 from content_store.stage import Stage
 
-# Every constant below was chosen on the development sets (examples/, examples/servolta/) with
-# scripts/tune_ranking.py; the test library (holdout/) was never used to choose them.
+# Every constant below was chosen on the development sets (examples/ and its servolta/ and
+# invoxa/ libraries) with scripts/tune_ranking.py; the test library (holdout/) was never used
+# to choose them.
 # Reciprocal-rank fusion's k: how fast a lower rank's vote fades.
 RRF_K = 5
 # The dense ranks' share of the fusion (BM25's is 2 minus it); 1.0 weighs them alike.

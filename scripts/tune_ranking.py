@@ -168,7 +168,7 @@ def tune_stage(labelled: list[Labelled]) -> None:
             total -= math.log(max(1e-9, float(p[list(model.classes).index(q.stage)])))
         return total / len(inferred)
 
-    temperatures = (0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5)
+    temperatures = (0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5)
     losses = {t: log_loss(t) for t in temperatures}
     stage_module.COMBINED_TEMPERATURE = min(temperatures, key=losses.__getitem__)
     print(

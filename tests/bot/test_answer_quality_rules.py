@@ -25,7 +25,12 @@ from index.search import HybridSearcher, SearchMode
 from tests.conftest import EXAMPLES, start_ingested
 
 ROOT = Path(__file__).resolve().parents[2]
-LIBRARIES = [ROOT / "examples", ROOT / "examples" / "servolta", ROOT / "holdout"]
+LIBRARIES = [
+    ROOT / "examples",
+    ROOT / "examples" / "servolta",
+    ROOT / "examples" / "invoxa",
+    ROOT / "holdout",
+]
 QUOTED = re.compile(r"“([^”]*)”")
 
 
