@@ -75,6 +75,21 @@ def test_a_dutch_question_finds_the_dutch_text_by_its_stems() -> None:
     )
 
 
+def test_a_question_is_told_how_much_of_the_library_is_in_its_language() -> None:
+    # The weak-match signal: word overlap means little where the library is in another language.
+    english = LexicalIndex.build(list(DOCS), list(DOCS.values()))
+    mixed = LexicalIndex.build([*DOCS, *DUTCH], [*DOCS.values(), *DUTCH.values()])
+    dutch_question = "hebben we een klantcase voor een logistiek bedrijf?"
+    english_question = "do we have a case study for a logistics company?"
+
+    assert english.share_written_like(dutch_question) == 0.0
+    assert english.share_written_like(english_question) == 1.0
+    assert mixed.share_written_like(dutch_question) == pytest.approx(mixed.language_shares()["nl"])
+    assert mixed.share_written_like(english_question) == pytest.approx(
+        mixed.language_shares()["en"]
+    )
+
+
 def test_languages_are_configurable_and_checked() -> None:
     english_only = LexicalIndex.build(list(DUTCH), list(DUTCH.values()), languages=["en"])
     assert english_only.languages == ("en",)
