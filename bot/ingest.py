@@ -212,7 +212,7 @@ def ingest(
         replaced = sorted({model_of(r) for r in recorded_models(session)} - {model})
         # Items embedded by another model, or cut into chunks by another rule, count as changed:
         # a model change re-embeds them all, a new chunking rule cuts them again.
-        other_model = other_model_items(session, model) | rechunk_items(session, CHUNKING)
+        stale = other_model_items(session, model) | rechunk_items(session, CHUNKING)
         folders = _folder_sources(session, specs)
         confirmed = confirmed_stages(session)
     # A malformed funnelbot.yml stops the run before anything changes (TeamConfigError).
@@ -228,13 +228,13 @@ def ingest(
             blocked=[Phrase(N_("%(error)s; nothing was changed"), {"error": str(error)})],
         )
     options = replace(options or source_options(services.settings), rules=tuple(rules))
-    reads = [_read(spec, stored, other_model, options, progress) for spec in specs]
+    reads = [_read(spec, stored, stale, options, progress) for spec in specs]
     report = IngestReport(
         content_dir=", ".join(r.key for r in reads)[:1000],
         dry_run=dry_run,
         files_seen=sum(r.listed for r in reads),
     )
-    diffs = _diff_all(reads, stored, other_model, report)
+    diffs = _diff_all(reads, stored, stale, report)
     if replaced:
         report.notices.append(model_switch_phrase(" and ".join(replaced), model))
         log.warning("%s", report.notices[-1])
@@ -383,7 +383,7 @@ def _read(
 def _diff_all(
     reads: list[SourceRead],
     stored: dict[str, StoredItem],
-    other_model: set[str],
+    stale: set[str],
     report: IngestReport,
 ) -> list[tuple[SourceRead, LibraryDiff]]:
     """One diff per source that answered; a source that failed keeps its items untouched."""
@@ -409,7 +409,7 @@ def _diff_all(
         read.items = mine
         diff = diff_source(
             stored,
-            other_model,
+            stale,
             read.items,
             source_key=read.key,
             unchanged=read.unchanged,
