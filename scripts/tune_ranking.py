@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -28,7 +29,7 @@ import index.stage as stage_module
 from bot.evaluate import LabelledQuestion, read_questions
 from bot.ingest import ingest
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import DEFAULT_MODEL, Settings
 from content_store.stage import Stage
 from index.match_quality import NO_EVIDENCE
 from index.metrics import ndcg_at_k
@@ -72,7 +73,10 @@ def load(stack: ExitStack, pairs: list[tuple[Path, Path]]) -> list[Labelled]:
     labelled: list[Labelled] = []
     for library, questions_path in pairs:
         home = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        services = Services(Settings(home=home))
+        # FUNNELBOT_EMBEDDING_MODEL picks the model, as for the bot; the constants ship for the
+        # default one.
+        model = os.environ.get("FUNNELBOT_EMBEDDING_MODEL") or DEFAULT_MODEL
+        services = Services(Settings(home=home, embedding_model=model))
         stack.callback(services.close)
         ingest(services, library, trigger="tune")
         searcher = services.searcher()
