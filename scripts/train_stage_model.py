@@ -43,7 +43,7 @@ def main() -> None:
     )
     texts, stages = read_training_data()
     started = time.perf_counter()
-    vectors = embedder.encode(texts)
+    vectors = embedder.encode(texts, queries=True)  # read as questions are, at answer time
     model_id = args.model.rsplit("/", 1)[-1]
     model, report = train(texts, vectors, stages, model_id=model_id, data_hash=data_hash())
     path = BUNDLED_DIR / model_file_name(model_id)

