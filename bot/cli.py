@@ -44,7 +44,15 @@ class _OneLineErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except FunnelbotError as error:
-            raise _fail(escape(error.message), error.exit_code) from None
+            # In the environment's language, not the settings': the settings may be what failed.
+            said = _environment_translator().error(error)
+            raise _fail(escape(said), error.exit_code) from None
+
+
+def _environment_translator() -> Translator:
+    from bot.i18n import environment_language, translator
+
+    return translator(environment_language(os.environ))
 
 
 app = typer.Typer(

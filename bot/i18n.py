@@ -65,6 +65,17 @@ def terminal_language(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def environment_language(environ: Mapping[str, str]) -> str:
+    """The language to speak before (or without) settings: the terminal's, else
+    FUNNELBOT_LANGUAGE when it names a catalog, else English. Read from the environment alone,
+    so a settings error can be said in it too."""
+    return (
+        terminal_language(environ)
+        or language_of_locale(environ.get("FUNNELBOT_LANGUAGE"))
+        or DEFAULT_LANGUAGE
+    )
+
+
 @dataclass(frozen=True)
 class Phrase:
     """Words said later, in the reader's language: a catalog message (marked with ``N_``) and
@@ -80,11 +91,12 @@ class Phrase:
 class LocalizedError(InputError, ValueError):
     """An error a person reads: its message is a catalog entry (marked with ``N_``).
 
-    ``str()`` is the English; ``Translator.error`` says it in the reader's language.
+    ``str()`` is the English; ``Translator.error`` says it in the reader's language. A
+    ``Phrase`` made earlier (a problem also shown elsewhere) may stand for message and values.
     """
 
-    def __init__(self, message: str, /, **values: object) -> None:
-        self.phrase = Phrase(message, values)
+    def __init__(self, message: str | Phrase, /, **values: object) -> None:
+        self.phrase = message if isinstance(message, Phrase) else Phrase(message, values)
         super().__init__(str(self.phrase))
 
 

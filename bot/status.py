@@ -104,7 +104,7 @@ def _database(settings: Settings) -> tuple[Check, list[Check]]:
                 .order_by(IndexRun.content_dir)
             ).all()
     except UNAVAILABLE as error:
-        return Check("database", where, database_problem(settings, error)), unknown
+        return Check("database", where, str(database_problem(settings, error))), unknown
     finally:
         engine.dispose()
     index_size = _size(settings.index_dir)
