@@ -338,7 +338,7 @@ def ask(
 ) -> None:
     """Ask for content, as a rep would in Slack."""
     from bot.recommend import Question, QuestionError, recommend
-    from bot.status import NOTHING_INGESTED, active_items
+    from bot.status import active_items, nothing_ingested
     from content_store.stage import parse_stage
 
     try:
@@ -346,10 +346,10 @@ def ask(
     except ValueError as error:
         raise _fail(f"--stage: {error}") from None
     services = _services()
+    t = _terminal_language(services.settings)
     if not active_items(services.sessions):
         # Not a content gap: there is no content. Nothing is logged.
-        raise _fail(NOTHING_INGESTED.format(home=services.settings.home))
-    t = _terminal_language(services.settings)
+        raise _fail(escape(t.say(nothing_ingested(services.settings.home))))
     questions = sys.stdin if question == "-" else [question]
     answered = 0
     for line in questions:
@@ -787,13 +787,21 @@ def status(
     Each check says ok or what is wrong; exit 1 if any is not ok. Nothing is changed."""
     from bot.status import status_checks
 
-    checks = status_checks(_settings())
+    settings = _settings()
+    checks = status_checks(settings)
     if as_json:
         print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
     else:
-        table = Table("check", "value", "status", box=None, pad_edge=False)
+        t = _terminal_language(settings)
+        _ = t.gettext
+        table = Table(_("check"), _("value"), _("status"), box=None, pad_edge=False)
         for c in checks:
-            table.add_row(c.name, c.value, "ok" if c.problem is None else f"[red]{c.problem}[/red]")
+            problem = c.problem_in(t)
+            table.add_row(
+                escape(c.label(t)),
+                escape(c.value_in(t)),
+                _("ok") if problem is None else f"[red]{escape(problem)}[/red]",
+            )
         out.print(table, highlight=False)
     if any(c.problem for c in checks):
         raise typer.Exit(1)
