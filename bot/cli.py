@@ -648,14 +648,16 @@ def digest(
     from bot.digest import digest_text, weekly_digest
 
     settings = _settings()
+    t = _terminal_language(settings)
+    _ = t.gettext
     channel = settings.marketing_channel
     if post and not channel:
-        raise _fail("FUNNELBOT_MARKETING_CHANNEL is not set: name the channel id to post to")
+        raise _fail(_("FUNNELBOT_MARKETING_CHANNEL is not set: name the channel id to post to"))
     if post and not (settings.slack_bot_token or "").startswith("xoxb-"):
-        raise _fail("SLACK_BOT_TOKEN is not set or malformed (the bot token, xoxb-…)")
+        raise _fail(_("SLACK_BOT_TOKEN is not set or malformed (the bot token, xoxb-…)"))
     services = _services()
     if not post or channel is None:
-        out.print(digest_text(weekly_digest(services)), highlight=False, markup=False)
+        out.print(digest_text(weekly_digest(services), t), highlight=False, markup=False)
         return
     from slack_sdk.errors import SlackApiError
 
@@ -665,10 +667,9 @@ def digest(
     try:
         post_digest(services, make_web_client(settings), channel)
     except SlackApiError as error:
-        raise _fail(f"Slack refused the digest: {error.response.get('error')}", 1) from None
-    said = _terminal_language(settings).gettext(
-        "Posted the digest to %(channel)s.", channel=channel
-    )
+        refused = _("Slack refused the digest: %(error)s", error=error.response.get("error"))
+        raise _fail(escape(refused), 1) from None
+    said = _("Posted the digest to %(channel)s.", channel=channel)
     out.print(said, highlight=False)
 
 

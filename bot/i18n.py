@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 
@@ -155,6 +156,19 @@ class Translator:
 
         whole = Decimal(f"{rate:.0%}".removesuffix("%"))
         return str(format_percent(whole / 100, locale=self.language))
+
+    def duration(self, value: timedelta | None) -> str:
+        """ "25 min", "3.5 h", "2.5 days" (in Dutch "3,5 u", "2,5 dagen")."""
+        _ = self.gettext
+        if value is None:
+            return _("n/a")
+        minutes = value.total_seconds() / 60
+        if minutes < 90:
+            return _("%(n)s min", n=self.number(round(minutes)))
+        hours = minutes / 60
+        if hours < 48:
+            return _("%(n)s h", n=self.number(hours, "0.0"))
+        return _("%(n)s days", n=self.number(hours / 24, "0.0"))
 
     def stage(self, stage: Stage | str) -> str:
         """A stage's name: "decision", "beslissing"."""
