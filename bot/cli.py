@@ -370,7 +370,7 @@ def ask(
         else:
             _print_answer(answer, t)
     if answered == 0 and question == "-":
-        raise _fail("no questions on standard input")
+        raise _fail(t.gettext("no questions on standard input"))
 
 
 def _terminal_language(settings: Settings) -> Translator:
