@@ -44,7 +44,15 @@ class _OneLineErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except FunnelbotError as error:
-            raise _fail(escape(error.message), error.exit_code) from None
+            # In the environment's language, not the settings': the settings may be what failed.
+            said = _environment_translator().error(error)
+            raise _fail(escape(said), error.exit_code) from None
+
+
+def _environment_translator() -> Translator:
+    from bot.i18n import environment_language, translator
+
+    return translator(environment_language(os.environ))
 
 
 app = typer.Typer(
@@ -330,7 +338,7 @@ def ask(
 ) -> None:
     """Ask for content, as a rep would in Slack."""
     from bot.recommend import Question, QuestionError, recommend
-    from bot.status import NOTHING_INGESTED, active_items
+    from bot.status import active_items, nothing_ingested
     from content_store.stage import parse_stage
 
     try:
@@ -338,10 +346,10 @@ def ask(
     except ValueError as error:
         raise _fail(f"--stage: {error}") from None
     services = _services()
+    t = _terminal_language(services.settings)
     if not active_items(services.sessions):
         # Not a content gap: there is no content. Nothing is logged.
-        raise _fail(NOTHING_INGESTED.format(home=services.settings.home))
-    t = _terminal_language(services.settings)
+        raise _fail(escape(t.say(nothing_ingested(services.settings.home))))
     questions = sys.stdin if question == "-" else [question]
     answered = 0
     for line in questions:
@@ -362,7 +370,7 @@ def ask(
         else:
             _print_answer(answer, t)
     if answered == 0 and question == "-":
-        raise _fail("no questions on standard input")
+        raise _fail(t.gettext("no questions on standard input"))
 
 
 def _terminal_language(settings: Settings) -> Translator:
@@ -640,14 +648,16 @@ def digest(
     from bot.digest import digest_text, weekly_digest
 
     settings = _settings()
+    t = _terminal_language(settings)
+    _ = t.gettext
     channel = settings.marketing_channel
     if post and not channel:
-        raise _fail("FUNNELBOT_MARKETING_CHANNEL is not set: name the channel id to post to")
+        raise _fail(_("FUNNELBOT_MARKETING_CHANNEL is not set: name the channel id to post to"))
     if post and not (settings.slack_bot_token or "").startswith("xoxb-"):
-        raise _fail("SLACK_BOT_TOKEN is not set or malformed (the bot token, xoxb-…)")
+        raise _fail(_("SLACK_BOT_TOKEN is not set or malformed (the bot token, xoxb-…)"))
     services = _services()
     if not post or channel is None:
-        out.print(digest_text(weekly_digest(services)), highlight=False, markup=False)
+        out.print(digest_text(weekly_digest(services), t), highlight=False, markup=False)
         return
     from slack_sdk.errors import SlackApiError
 
@@ -657,10 +667,9 @@ def digest(
     try:
         post_digest(services, make_web_client(settings), channel)
     except SlackApiError as error:
-        raise _fail(f"Slack refused the digest: {error.response.get('error')}", 1) from None
-    said = _terminal_language(settings).gettext(
-        "Posted the digest to %(channel)s.", channel=channel
-    )
+        refused = _("Slack refused the digest: %(error)s", error=error.response.get("error"))
+        raise _fail(escape(refused), 1) from None
+    said = _("Posted the digest to %(channel)s.", channel=channel)
     out.print(said, highlight=False)
 
 
@@ -681,11 +690,20 @@ def run_eval(
     flag, for funnelbot and plain baselines, overall and per language."""
     from bot.evaluate import read_questions
 
+    t = _terminal_language(_settings())
+    _ = t.gettext
     if len(paths) not in (1, 2):
-        raise _fail("give the questions file, or a library folder and the questions file")
+        raise _fail(_("give the questions file, or a library folder and the questions file"))
     library, questions = (None, paths[0]) if len(paths) == 1 else (paths[0], paths[1])
     if library is not None and not library.is_dir():
-        raise _fail(f"{library} is not a folder: name the content library to evaluate on")
+        raise _fail(
+            escape(
+                _(
+                    "%(path)s is not a folder: name the content library to evaluate on",
+                    path=library,
+                )
+            )
+        )
     try:
         labelled = read_questions(questions)
     except (OSError, ValueError) as error:
@@ -694,7 +712,7 @@ def run_eval(
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
         return
-    _print_eval(report)
+    _print_eval(report, t)
 
 
 def _evaluate_on(library: Path | None, labelled: list[LabelledQuestion]) -> EvalReport:
@@ -719,42 +737,58 @@ def _evaluate_on(library: Path | None, labelled: list[LabelledQuestion]) -> Eval
             services.close()
 
 
-def _print_eval(report: EvalReport) -> None:
+def _print_eval(report: EvalReport, t: Translator) -> None:
+    """The report's tables in t's language; the figures stay plain (0.843, 71.2%), and nDCG,
+    MRR, recall@5 and BM25 are terms of art."""
     from bot.evaluate import SYSTEMS
 
+    _ = t.gettext
     for name, piece in report.slices.items():
         data = piece.to_json()
-        title = "all questions" if name == "all" else f"language: {name}"
+        title = _("all questions") if name == "all" else _("language: %(language)s", language=name)
         table = Table(
-            "system",
+            _("system"),
             "nDCG@5",
             "recall@5",
             "MRR@5",
-            title=f"{title} ({data['questions_ranked']} ranked)",
+            title=_("%(title)s (%(count)s ranked)", title=title, count=data["questions_ranked"]),
         )
         for system, label in SYSTEMS.items():
             m = data["systems"][system]  # type: ignore[index]
-            table.add_row(label, f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}")
+            table.add_row(
+                escape(_(label)), f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}"
+            )
         out.print(table)
+        figures = {"accuracy": f"{data['stage_accuracy']:.1%}", "ece": f"{data['ece']:.3f}"}
         out.print(
-            f"stage accuracy: {data['stage_accuracy']:.1%} of {data['stage_questions']} "
-            f"(no stage counts as wrong); expected calibration error {data['ece']:.3f}",
+            _(
+                "stage accuracy: %(accuracy)s of %(count)s (no stage counts as wrong); expected "
+                "calibration error %(ece)s",
+                count=data["stage_questions"],
+                **figures,
+            ),
             highlight=False,
         )
-        weak = data["weak_match"]
+        weak: dict[str, float] = data["weak_match"]  # type: ignore[assignment]
+        figures = {"precision": f"{weak['precision']:.2f}", "recall": f"{weak['recall']:.2f}"}
         out.print(
-            f"weak-match flag: precision {weak['precision']:.2f}, recall {weak['recall']:.2f} "  # type: ignore[index]
-            f"({weak['flagged']} flagged, {weak['no_answer']} without a good asset, "  # type: ignore[index]
-            f"{weak['questions']} questions)",  # type: ignore[index]
+            _(
+                "weak-match flag: precision %(precision)s, recall %(recall)s (%(flagged)s flagged, "
+                "%(no_answer)s without a good asset, %(questions)s questions)",
+                flagged=weak["flagged"],
+                no_answer=weak["no_answer"],
+                questions=weak["questions"],
+                **figures,
+            ),
             highlight=False,
         )
         if name == "all":
             bins = Table(
-                "confidence",
-                "questions",
-                "mean confidence",
-                "share right",
-                title="stage reliability",
+                _("confidence"),
+                _("questions"),
+                _("mean confidence"),
+                _("share right"),
+                title=_("stage reliability"),
             )
             for row in data["reliability"]:  # type: ignore[attr-defined]
                 bins.add_row(
@@ -765,9 +799,8 @@ def _print_eval(report: EvalReport) -> None:
                 )
             out.print(bins)
     if report.unknown_ids:
-        err.print(
-            f"[yellow]warning:[/yellow] ids not in the index: {', '.join(report.unknown_ids)}"
-        )
+        line = _("ids not in the index: %(ids)s", ids=", ".join(report.unknown_ids))
+        err.print(f"[yellow]{escape(_('warning: %(line)s', line=line))}[/yellow]")
 
 
 @app.command()
@@ -779,13 +812,21 @@ def status(
     Each check says ok or what is wrong; exit 1 if any is not ok. Nothing is changed."""
     from bot.status import status_checks
 
-    checks = status_checks(_settings())
+    settings = _settings()
+    checks = status_checks(settings)
     if as_json:
         print(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
     else:
-        table = Table("check", "value", "status", box=None, pad_edge=False)
+        t = _terminal_language(settings)
+        _ = t.gettext
+        table = Table(_("check"), _("value"), _("status"), box=None, pad_edge=False)
         for c in checks:
-            table.add_row(c.name, c.value, "ok" if c.problem is None else f"[red]{c.problem}[/red]")
+            problem = c.problem_in(t)
+            table.add_row(
+                escape(c.label(t)),
+                escape(c.value_in(t)),
+                _("ok") if problem is None else f"[red]{escape(problem)}[/red]",
+            )
         out.print(table, highlight=False)
     if any(c.problem for c in checks):
         raise typer.Exit(1)

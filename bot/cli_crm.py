@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.i18n import Translator
 from bot.settings import Settings
 
 crm_app = typer.Typer(help="The CRM (HubSpot or Salesforce) a prospect's stage is read from.")
@@ -26,8 +27,15 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _settings() -> Settings:
     settings = Settings.from_env()
     if settings.crm is None:
-        raise _fail("FUNNELBOT_CRM is not set: hubspot or salesforce (see docs/crm.md)")
+        t = _terminal_language(settings)
+        raise _fail(t.gettext("FUNNELBOT_CRM is not set: hubspot or salesforce (see docs/crm.md)"))
     return settings
+
+
+def _terminal_language(settings: Settings) -> Translator:
+    from bot.cli import _terminal_language
+
+    return _terminal_language(settings)
 
 
 @crm_app.command("stages")
@@ -39,6 +47,8 @@ def stages(
     from bot.crm.mapping import StageMapping, load_crm_config
 
     settings = _settings()
+    t = _terminal_language(settings)
+    _ = t.gettext
     crm = make_crm(settings, timeout_s=CLI_TIMEOUT_S)
     assert crm is not None
     # A CrmError (exit 1) or a malformed `crm:` section (exit 2) is bot.cli's one error line.
@@ -62,6 +72,7 @@ def stages(
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    # The CRM's pipeline and stage names are its own words; the buyer stage is said in t's.
     for pipeline in mapping.pipelines:
         out.print(f"{crm.label}: {pipeline.label} ({pipeline.id})", highlight=False, markup=False)
         for r in rules:
@@ -69,11 +80,13 @@ def stages(
                 continue
             facts = [] if r.stage.probability is None else [f"{r.stage.probability:.0%}"]
             if r.stage.closed:
-                facts.append("closed won" if r.stage.won else "closed lost")
+                facts.append(_("closed won") if r.stage.won else _("closed lost"))
             detail = f" ({', '.join(facts)})" if facts else ""
+            source = (
+                ("  " + _("(from %(source)s)", source=r.source)) if r.source != "default" else ""
+            )
             out.print(
-                f"  {r.stage.label} [{r.stage.id}]{detail} -> {r.buyer_stage}"
-                + (f"  (from {r.source})" if r.source != "default" else ""),
+                f"  {r.stage.label} [{r.stage.id}]{detail} -> {t.stage(r.buyer_stage)}{source}",
                 highlight=False,
                 markup=False,
                 soft_wrap=True,

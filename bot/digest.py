@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.dashboard import NEVER_SURFACED_DAYS, mostly_not_useful
 from bot.gaps import GapGroup, content_gaps
+from bot.i18n import Translator, english
 from bot.services import Services
 from content_store.models import ContentItem
-from content_store.requests import RequestSummary, describe_duration, request_summary
+from content_store.requests import RequestSummary, request_summary
 from content_store.stats import Activity, AssetRef, AssetUsage, activity, asset_usage
 from content_store.stats import never_surfaced as never_surfaced_since
 from content_store.stats import past_review as past_review_on
@@ -74,58 +75,118 @@ def weekly_digest(
     )
 
 
-def digest_text(digest: Digest, *, list_limit: int = 20) -> str:
-    """The digest as plain text, for the terminal and as the Slack message's fallback text."""
+def digest_text(digest: Digest, t: Translator | None = None, *, list_limit: int = 20) -> str:
+    """The digest as plain text in t's language, for the terminal and as the Slack message's
+    fallback text. Counts are plain digits, as the CLI's other lines."""
+    t = t or english()
+    _ = t.gettext
     w = digest.week
-    rate = "n/a" if w.useful_rate is None else f"{w.useful_rate:.0%}"
+    rate = _("n/a") if w.useful_rate is None else t.percent(w.useful_rate)
     lines = [
-        f"funnelbot weekly digest, {digest.generated_at:%Y-%m-%d}",
-        f"Last {DIGEST_DAYS} days: {w.questions} questions {w.askers()}, "
-        f"{w.rated} answers rated ({rate} useful), {w.sent} assets sent, {w.weak} weak matches.",
-        requests_line(digest.requests),
+        _("funnelbot weekly digest, %(date)s", date=digest.generated_at.strftime("%Y-%m-%d")),
+        _(
+            "Last %(days)s days: %(questions)s %(askers)s, %(rated)s (%(rate)s useful), "
+            "%(sent)s, %(weak)s.",
+            days=DIGEST_DAYS,
+            questions=t.ngettext(
+                "%(count)s question", "%(count)s questions", w.questions, count=w.questions
+            ),
+            askers=_askers(w, t),
+            rated=t.ngettext(
+                "%(count)s answer rated", "%(count)s answers rated", w.rated, count=w.rated
+            ),
+            rate=rate,
+            sent=t.ngettext("%(count)s asset sent", "%(count)s assets sent", w.sent, count=w.sent),
+            weak=t.ngettext("%(count)s weak match", "%(count)s weak matches", w.weak, count=w.weak),
+        ),
+        requests_line(digest.requests, t),
         "",
-        f"Top content gaps (last {GAP_DAYS} days):",
+        _("Top content gaps (last %(days)s days):", days=GAP_DAYS),
     ]
-    lines += [f"  - {g.describe()}" for g in digest.gaps] or ["  none"]
-    lines += ["", f"Most used assets (last {DIGEST_DAYS} days):"]
+    none = ["  " + _("none")]
+    lines += [f"  - {g.describe(t)}" for g in digest.gaps] or none
+    lines += ["", _("Most used assets (last %(days)s days):", days=DIGEST_DAYS)]
     lines += [
-        f"  - {a.title}: surfaced {a.surfaced}, sent {a.sent}, {_rate(a)}" for a in digest.most_used
-    ] or ["  none"]
+        "  - "
+        + _(
+            "%(title)s: surfaced %(surfaced)s, sent %(sent)s, %(rating)s",
+            title=a.title,
+            surfaced=a.surfaced,
+            sent=a.sent,
+            rating=_rating(a, t),
+        )
+        for a in digest.most_used
+    ] or none
     sections: list[tuple[str, list[str]]] = [
         (
-            f"Never surfaced in {NEVER_SURFACED_DAYS} days ({len(digest.never_surfaced)})",
+            _(
+                "Never surfaced in %(days)s days (%(count)s):",
+                days=NEVER_SURFACED_DAYS,
+                count=len(digest.never_surfaced),
+            ),
             [f"{a.title} ({a.item_id})" for a in digest.never_surfaced],
         ),
         (
-            f"Mostly rated 👎 (last {RATING_DAYS} days)",
+            _("Mostly rated 👎 (last %(days)s days):", days=RATING_DAYS),
             [f"{a.title}: {a.not_useful} 👎 / {a.useful} 👍" for a in digest.mostly_not_useful],
         ),
         (
-            f"Past their review_by date ({len(digest.past_review)})",
-            [
-                f"{a.title}: review_by {a.review_by}{f', owner {a.owner}' if a.owner else ''}"
-                for a in digest.past_review
-            ],
+            _("Past their review_by date (%(count)s):", count=len(digest.past_review)),
+            [_review(a, t) for a in digest.past_review],
         ),
     ]
     for title, items in sections:
-        lines += ["", f"{title}:"]
-        lines += [f"  - {item}" for item in items[:list_limit]] or ["  none"]
+        lines += ["", title]
+        lines += [f"  - {item}" for item in items[:list_limit]] or none
         if len(items) > list_limit:
-            lines.append(f"  … and {len(items) - list_limit} more")
+            lines.append("  " + _("… and %(count)s more", count=len(items) - list_limit))
     return "\n".join(lines)
 
 
-def requests_line(r: RequestSummary | None) -> str:
+def requests_line(r: RequestSummary | None, t: Translator | None = None) -> str:
+    t = t or english()
+    _ = t.gettext
     if r is None:
-        return "Requests to marketing: n/a"
-    return (
-        f"Requests to marketing: {r.opened} opened, {r.done} done, {r.open_now} open now; median "
-        f"time to first response {describe_duration(r.median_first_response)}, to done "
-        f"{describe_duration(r.median_done)}."
+        return _("Requests to marketing: n/a")
+    return _(
+        "Requests to marketing: %(opened)s opened, %(done)s done, %(open)s open now; median time "
+        "to first response %(first)s, to done %(done_in)s.",
+        opened=r.opened,
+        done=r.done,
+        open=r.open_now,
+        first=t.duration(r.median_first_response),
+        done_in=t.duration(r.median_done),
     )
 
 
-def _rate(asset: AssetUsage) -> str:
+def _askers(w: Activity, t: Translator) -> str:
+    """'from 3 reps', 'from the command line', or '(7 from 3 reps, 2 from the command line)'."""
+    people = t.ngettext("%(count)s rep", "%(count)s reps", w.reps, count=w.reps)
+    if not w.command_line:
+        return t.gettext("from %(people)s", people=people)
+    if w.questions == w.command_line:
+        return t.gettext("from the command line")
+    return t.gettext(
+        "(%(asked)s from %(people)s, %(cli)s from the command line)",
+        asked=w.questions - w.command_line,
+        people=people,
+        cli=w.command_line,
+    )
+
+
+def _rating(asset: AssetUsage, t: Translator) -> str:
     rate = asset.useful_rate
-    return "not rated" if rate is None else f"{rate:.0%} useful of {asset.rated} rated"
+    if rate is None:
+        return t.gettext("not rated")
+    return t.gettext("%(rate)s useful of %(rated)s rated", rate=t.percent(rate), rated=asset.rated)
+
+
+def _review(asset: AssetRef, t: Translator) -> str:
+    if asset.owner:
+        return t.gettext(
+            "%(title)s: review_by %(date)s, owner %(owner)s",
+            title=asset.title,
+            date=asset.review_by,
+            owner=asset.owner,
+        )
+    return t.gettext("%(title)s: review_by %(date)s", title=asset.title, date=asset.review_by)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.i18n import N_
 from bot.recommend import is_weak_match
 from bot.services import Services
 from content_store.stage import Stage, parse_stage
@@ -21,11 +22,12 @@ from index.stage import stage_named_in
 from index.stage_training import expected_calibration_error
 
 K = 5
+# Each system's label in the report's table (a catalog message; --json keeps the keys).
 SYSTEMS: dict[str, str] = {
-    "funnelbot": "funnelbot (fused + stage + fit)",
-    "fused": "plain hybrid (RRF k=60, no fit)",
-    "dense": "dense only",
-    "lexical": "BM25 only",
+    "funnelbot": N_("funnelbot (fused + stage + fit)"),
+    "fused": N_("plain hybrid (RRF k=60, no fit)"),
+    "dense": N_("dense only"),
+    "lexical": N_("BM25 only"),
 }
 _MODES = {
     "funnelbot": SearchMode.HYBRID,

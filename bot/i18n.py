@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 
@@ -65,6 +66,17 @@ def terminal_language(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def environment_language(environ: Mapping[str, str]) -> str:
+    """The language to speak before (or without) settings: the terminal's, else
+    FUNNELBOT_LANGUAGE when it names a catalog, else English. Read from the environment alone,
+    so a settings error can be said in it too."""
+    return (
+        terminal_language(environ)
+        or language_of_locale(environ.get("FUNNELBOT_LANGUAGE"))
+        or DEFAULT_LANGUAGE
+    )
+
+
 @dataclass(frozen=True)
 class Phrase:
     """Words said later, in the reader's language: a catalog message (marked with ``N_``) and
@@ -80,11 +92,12 @@ class Phrase:
 class LocalizedError(InputError, ValueError):
     """An error a person reads: its message is a catalog entry (marked with ``N_``).
 
-    ``str()`` is the English; ``Translator.error`` says it in the reader's language.
+    ``str()`` is the English; ``Translator.error`` says it in the reader's language. A
+    ``Phrase`` made earlier (a problem also shown elsewhere) may stand for message and values.
     """
 
-    def __init__(self, message: str, /, **values: object) -> None:
-        self.phrase = Phrase(message, values)
+    def __init__(self, message: str | Phrase, /, **values: object) -> None:
+        self.phrase = message if isinstance(message, Phrase) else Phrase(message, values)
         super().__init__(str(self.phrase))
 
 
@@ -143,6 +156,19 @@ class Translator:
 
         whole = Decimal(f"{rate:.0%}".removesuffix("%"))
         return str(format_percent(whole / 100, locale=self.language))
+
+    def duration(self, value: timedelta | None) -> str:
+        """ "25 min", "3.5 h", "2.5 days" (in Dutch "3,5 u", "2,5 dagen")."""
+        _ = self.gettext
+        if value is None:
+            return _("n/a")
+        minutes = value.total_seconds() / 60
+        if minutes < 90:
+            return _("%(n)s min", n=self.number(round(minutes)))
+        hours = minutes / 60
+        if hours < 48:
+            return _("%(n)s h", n=self.number(hours, "0.0"))
+        return _("%(n)s days", n=self.number(hours / 24, "0.0"))
 
     def stage(self, stage: Stage | str) -> str:
         """A stage's name: "decision", "beslissing"."""

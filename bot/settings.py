@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.i18n import DEFAULT_LANGUAGE, terminal_language
+from bot.i18n import DEFAULT_LANGUAGE, N_, LocalizedError, terminal_language
 from bot.i18n import languages as catalog_languages
-from content_store.errors import InputError
 from index.embedder import BACKENDS, KNOWN_MODELS, known_model
 from index.lexical import DEFAULT_LANGUAGES, check_languages
 from index.match_quality import WEAK_ABOVE
@@ -23,8 +22,9 @@ EMBEDDING_BACKENDS = BACKENDS
 DEFAULT_EMBEDDING_BACKEND = KNOWN_MODELS[DEFAULT_MODEL].default_backend
 
 
-class SettingsError(InputError, ValueError):
-    """A setting is missing or malformed; the message names it and says what to do."""
+class SettingsError(LocalizedError):
+    """A setting is missing or malformed; the message (a catalog entry) names it and says what
+    to do."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,31 +91,40 @@ class Settings:
         # Only what ships with the install, or a folder already on disk: nothing downloads.
         if model is None and not Path(self.embedding_model).is_dir():
             raise SettingsError(
-                f"FUNNELBOT_EMBEDDING_MODEL must be one of {', '.join(KNOWN_MODELS)} "
-                f"or a local sentence-transformers folder, got {self.embedding_model!r}"
+                N_(
+                    "FUNNELBOT_EMBEDDING_MODEL must be one of %(choices)s or a local "
+                    "sentence-transformers folder, got %(value)s"
+                ),
+                choices=", ".join(KNOWN_MODELS),
+                value=repr(self.embedding_model),
             )
         if not self.embedding_backend:
             backend = model.default_backend if model is not None else "torch"
             object.__setattr__(self, "embedding_backend", backend)
         if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise SettingsError(
-                f"FUNNELBOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, "
-                f"got {self.embedding_backend!r}"
+                N_("FUNNELBOT_EMBEDDING_BACKEND must be one of %(choices)s, got %(value)s"),
+                choices=", ".join(EMBEDDING_BACKENDS),
+                value=repr(self.embedding_backend),
             )
         runs = model.backends if model is not None else ("torch", "onnx", "onnx-int8")
         if self.embedding_backend not in runs:
             raise SettingsError(
-                f"FUNNELBOT_EMBEDDING_BACKEND must be {' or '.join(runs)} for "
-                f"{self.embedding_model}, got {self.embedding_backend!r}"
+                N_("FUNNELBOT_EMBEDDING_BACKEND must be %(choices)s for %(model)s, got %(value)s"),
+                choices=" or ".join(runs),
+                model=self.embedding_model,
+                value=repr(self.embedding_backend),
             )
         try:
             object.__setattr__(self, "languages", check_languages(self.languages))
         except ValueError as error:
-            raise SettingsError(f"FUNNELBOT_LANGUAGES: {error}") from None
+            # The detector's own reason (index/), as it says it.
+            raise SettingsError(N_("FUNNELBOT_LANGUAGES: %(error)s"), error=str(error)) from None
         if self.language not in catalog_languages():
-            choices = ", ".join(catalog_languages())
             raise SettingsError(
-                f"FUNNELBOT_LANGUAGE must be one of {choices}, got {self.language!r}"
+                N_("FUNNELBOT_LANGUAGE must be one of %(choices)s, got %(value)s"),
+                choices=", ".join(catalog_languages()),
+                value=repr(self.language),
             )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'funnelbot.db'}")
@@ -126,16 +135,19 @@ class Settings:
         if self.crm is None:
             return
         if self.crm not in CRMS:
-            raise SettingsError(f"FUNNELBOT_CRM must be hubspot or salesforce, got {self.crm!r}")
+            raise SettingsError(
+                N_("FUNNELBOT_CRM must be hubspot or salesforce, got %(value)s"),
+                value=repr(self.crm),
+            )
         if self.crm == "hubspot":
             token = self.hubspot_token
             if not token:
                 raise SettingsError(
-                    "FUNNELBOT_HUBSPOT_TOKEN is not set (a private app's access token, pat-…)"
+                    N_("FUNNELBOT_HUBSPOT_TOKEN is not set (a private app's access token, pat-…)")
                 )
             if not re.fullmatch(r"pat-[A-Za-z0-9-]+", token):
                 raise SettingsError(
-                    "FUNNELBOT_HUBSPOT_TOKEN is malformed: a private app token starts with pat-"
+                    N_("FUNNELBOT_HUBSPOT_TOKEN is malformed: a private app token starts with pat-")
                 )
             _check_url(self.hubspot_api_url, "FUNNELBOT_HUBSPOT_API_URL")
             return
@@ -143,11 +155,13 @@ class Settings:
         if self.salesforce_token:
             if not self.salesforce_instance_url:
                 raise SettingsError(
-                    "FUNNELBOT_SALESFORCE_INSTANCE_URL is not set (e.g. "
-                    "https://yourorg.my.salesforce.com); the access token needs it"
+                    N_(
+                        "FUNNELBOT_SALESFORCE_INSTANCE_URL is not set (e.g. "
+                        "https://yourorg.my.salesforce.com); the access token needs it"
+                    )
                 )
             if re.search(r"\s", self.salesforce_token):
-                raise SettingsError("FUNNELBOT_SALESFORCE_TOKEN is malformed: it holds spaces")
+                raise SettingsError(N_("FUNNELBOT_SALESFORCE_TOKEN is malformed: it holds spaces"))
             return
         for name, value in (
             ("FUNNELBOT_SALESFORCE_USERNAME", self.salesforce_username),
@@ -156,8 +170,11 @@ class Settings:
         ):
             if not value:
                 raise SettingsError(
-                    f"{name} is not set (or set FUNNELBOT_SALESFORCE_INSTANCE_URL and "
-                    "FUNNELBOT_SALESFORCE_TOKEN)"
+                    N_(
+                        "%(name)s is not set (or set FUNNELBOT_SALESFORCE_INSTANCE_URL and "
+                        "FUNNELBOT_SALESFORCE_TOKEN)"
+                    ),
+                    name=name,
                 )
 
     @property
@@ -247,26 +264,30 @@ class Settings:
         """Refuse to start a Slack mode without the tokens it needs, naming the first wrong one."""
         token = self.slack_bot_token
         if not token:
-            raise SettingsError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+            raise SettingsError(N_("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)"))
         if not token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-")
+            raise SettingsError(N_("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-"))
         if socket_mode:
             app_token = self.slack_app_token
             if not app_token:
                 raise SettingsError(
-                    "SLACK_APP_TOKEN is not set (an app-level token, xapp-…, for Socket Mode); "
-                    "or run `funnelbot serve --http`"
+                    N_(
+                        "SLACK_APP_TOKEN is not set (an app-level token, xapp-…, for Socket "
+                        "Mode); or run `funnelbot serve --http`"
+                    )
                 )
             if not app_token.startswith("xapp-"):
-                raise SettingsError("SLACK_APP_TOKEN is malformed: an app token starts with xapp-")
+                raise SettingsError(
+                    N_("SLACK_APP_TOKEN is malformed: an app token starts with xapp-")
+                )
         else:
             secret = self.slack_signing_secret
             if not secret:
-                raise SettingsError("SLACK_SIGNING_SECRET is not set (Basic Information page)")
+                raise SettingsError(N_("SLACK_SIGNING_SECRET is not set (Basic Information page)"))
             if not re.fullmatch(r"[0-9a-fA-F]{16,128}", secret):
-                raise SettingsError("SLACK_SIGNING_SECRET is malformed: expected a hex string")
+                raise SettingsError(N_("SLACK_SIGNING_SECRET is malformed: expected a hex string"))
         if self.slack_api_url and not re.match(r"https?://", self.slack_api_url):
-            raise SettingsError("SLACK_API_URL is malformed: expected an http(s):// URL")
+            raise SettingsError(N_("SLACK_API_URL is malformed: expected an http(s):// URL"))
 
 
 CRMS = ("hubspot", "salesforce")
@@ -274,7 +295,7 @@ CRMS = ("hubspot", "salesforce")
 
 def _check_url(value: str | None, name: str) -> None:
     if value and not re.match(r"https?://[^\s/]+", value):
-        raise SettingsError(f"{name} is malformed: expected an http(s):// URL")
+        raise SettingsError(N_("%(name)s is malformed: expected an http(s):// URL"), name=name)
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:
@@ -283,7 +304,9 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    raise SettingsError(f"{name} must be 1 or 0 (on or off), got {raw!r}")
+    raise SettingsError(
+        N_("%(name)s must be 1 or 0 (on or off), got %(value)s"), name=name, value=repr(raw)
+    )
 
 
 def _sources(raw: str | None) -> tuple[str, ...]:
@@ -291,8 +314,11 @@ def _sources(raw: str | None) -> tuple[str, ...]:
     for spec in specs:
         if spec.startswith("gdrive:") and not re.fullmatch(r"gdrive:[A-Za-z0-9_-]+", spec):
             raise SettingsError(
-                f"FUNNELBOT_CONTENT_SOURCES: {spec!r} is not a Drive folder; "
-                "write gdrive:FOLDER_ID (the id from the folder's link)"
+                N_(
+                    "FUNNELBOT_CONTENT_SOURCES: %(value)s is not a Drive folder; write "
+                    "gdrive:FOLDER_ID (the id from the folder's link)"
+                ),
+                value=repr(spec),
             )
     return tuple(dict.fromkeys(s for s in specs if s))
 
@@ -310,7 +336,8 @@ def _group(raw: str | None) -> str | None:
         return None
     if not re.fullmatch(r"S[A-Z0-9]{2,}", raw):
         raise SettingsError(
-            f"FUNNELBOT_MARKETING_GROUP must be a user-group id like S0123ABCD, got {raw!r}"
+            N_("FUNNELBOT_MARKETING_GROUP must be a user-group id like S0123ABCD, got %(value)s"),
+            value=repr(raw),
         )
     return raw
 
@@ -323,7 +350,11 @@ def _domains(raw: str | None) -> tuple[str, ...]:
             continue
         if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host):
             raise SettingsError(
-                f"FUNNELBOT_UNFURL_DOMAINS must list host names like docs.example.com, got {part!r}"
+                N_(
+                    "FUNNELBOT_UNFURL_DOMAINS must list host names like docs.example.com, "
+                    "got %(value)s"
+                ),
+                value=repr(part),
             )
         found.append(host)
     return tuple(dict.fromkeys(found))
@@ -335,7 +366,11 @@ def _cron(raw: str | None, name: str) -> str | None:
     from croniter import croniter
 
     if not croniter.is_valid(raw):
-        raise SettingsError(f"{name} must be a cron expression like '0 9 * * MON', got {raw!r}")
+        raise SettingsError(
+            N_("%(name)s must be a cron expression like '0 9 * * MON', got %(value)s"),
+            name=name,
+            value=repr(raw),
+        )
     return raw
 
 
@@ -346,9 +381,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        raise SettingsError(
+            N_("%(name)s must be a whole number, got %(value)s"), name=name, value=repr(raw)
+        ) from None
     if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+        raise SettingsError(
+            N_("%(name)s must be between %(low)s and %(high)s, got %(value)s"),
+            name=name,
+            low=low,
+            high=high,
+            value=value,
+        )
     return value
 
 
@@ -359,7 +402,15 @@ def _float(env: Mapping[str, str], name: str, default: float, *, low: float, hig
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        raise SettingsError(
+            N_("%(name)s must be a number, got %(value)s"), name=name, value=repr(raw)
+        ) from None
     if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+        raise SettingsError(
+            N_("%(name)s must be between %(low)s and %(high)s, got %(value)s"),
+            name=name,
+            low=low,
+            high=high,
+            value=value,
+        )
     return value

@@ -10,8 +10,8 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_, LocalizedError, Phrase
 from bot.settings import Settings
-from content_store.errors import InputError
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -28,8 +28,9 @@ _CREDENTIALS = re.compile(
 )
 
 
-class StartupError(InputError, RuntimeError):
-    """A setting keeps funnelbot from starting; the message names it and says what to do."""
+class StartupError(LocalizedError, RuntimeError):
+    """A setting keeps funnelbot from starting; the message (a catalog entry) names it and says
+    what to do."""
 
 
 def check_home(settings: Settings) -> None:
@@ -43,35 +44,51 @@ def check_home(settings: Settings) -> None:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise StartupError(
-            f"FUNNELBOT_HOME {home} cannot be written ({reason}): "
-            "point FUNNELBOT_HOME at a folder this user can write"
+            N_(
+                "FUNNELBOT_HOME %(home)s cannot be written (%(reason)s): point FUNNELBOT_HOME at "
+                "a folder this user can write"
+            ),
+            home=home,
+            reason=reason,
         ) from None
 
 
-def database_problem(settings: Settings, error: Exception) -> str:
-    """One line for a database that cannot be reached or refuses the credentials."""
+def database_problem(settings: Settings, error: Exception) -> Phrase:
+    """One line for a database that cannot be reached or refuses the credentials; the driver's
+    own reason stays as it says it."""
     from sqlalchemy.engine import make_url
 
     from content_store.db import brief_error
 
     brief = " ".join(brief_error(error).split())
+    where: str | Phrase
     try:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: say so without echoing it (it may hold a password)
-        where = "the configured URL"
+        where = Phrase(N_("the configured URL"))
+    values: dict[str, object] = {"where": where, "reason": brief}
     if _CREDENTIALS.search(brief):
-        return (
-            f"FUNNELBOT_DATABASE_URL: the database at {where} refused the credentials ({brief}): "
-            "check the user name and password in the URL"
+        return Phrase(
+            N_(
+                "FUNNELBOT_DATABASE_URL: the database at %(where)s refused the credentials "
+                "(%(reason)s): check the user name and password in the URL"
+            ),
+            values,
         )
     if re.search(r"database \"[^\"]*\" does not exist", brief):
-        return (
-            f"FUNNELBOT_DATABASE_URL: {where} names a database that does not exist ({brief}): "
-            "create it or fix the name"
+        return Phrase(
+            N_(
+                "FUNNELBOT_DATABASE_URL: %(where)s names a database that does not exist "
+                "(%(reason)s): create it or fix the name"
+            ),
+            values,
         )
-    return (
-        f"FUNNELBOT_DATABASE_URL: cannot reach the database at {where} ({brief}): "
-        "check that it is running and that the host and port are right"
+    return Phrase(
+        N_(
+            "FUNNELBOT_DATABASE_URL: cannot reach the database at %(where)s (%(reason)s): check "
+            "that it is running and that the host and port are right"
+        ),
+        values,
     )
 
 
@@ -115,18 +132,26 @@ def check_slack(settings: Settings) -> None:
         code = str(error.response.get("error") or error.response.status_code)
         if code in REFUSED_TOKEN_ERRORS:
             raise StartupError(
-                f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token "
-                "(xoxb-…) from your app's OAuth & Permissions page, and reinstall the app if "
-                "it was revoked"
+                N_(
+                    "SLACK_BOT_TOKEN was refused by Slack (%(code)s): copy the Bot User OAuth "
+                    "Token (xoxb-…) from your app's OAuth & Permissions page, and reinstall the "
+                    "app if it was revoked"
+                ),
+                code=code,
             ) from None
         raise StartupError(
-            f"Slack answered auth.test with {code}: check SLACK_BOT_TOKEN and the app's setup"
+            N_("Slack answered auth.test with %(code)s: check SLACK_BOT_TOKEN and the app's setup"),
+            code=code,
         ) from None
     except (URLError, OSError) as error:
         reason = getattr(error, "reason", None) or error
         raise StartupError(
-            f"Slack is unreachable at {client.base_url} ({reason}): check the network or proxy, "
-            "or SLACK_API_URL if you set it"
+            N_(
+                "Slack is unreachable at %(url)s (%(reason)s): check the network or proxy, or "
+                "SLACK_API_URL if you set it"
+            ),
+            url=client.base_url,
+            reason=reason,
         ) from None
 
 
@@ -137,6 +162,6 @@ def describe_failure(settings: Settings, error: Exception) -> str:
     if isinstance(error, StartupError):
         return str(error)
     if isinstance(error, UNAVAILABLE):
-        return database_problem(settings, error)
+        return str(database_problem(settings, error))
     first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
     return f"{type(error).__name__}: {first}" if first else type(error).__name__

@@ -8,20 +8,56 @@ from pathlib import Path
 
 from sqlalchemy import func, inspect, select
 
+from bot.i18n import N_, LocalizedError, Phrase, Translator, english
 from bot.settings import Settings
 
-NOTHING_INGESTED = "nothing ingested in {home} yet: run funnelbot ingest DIR"
+# A check's value: words said in the reader's language, or a name, path or setting as it is;
+# a tuple is a list said one after another ("a; b").
+Said = Phrase | str | tuple[Phrase | str, ...]
+
+# The checks' names in the reader's language; `--json` keeps the English keys.
+NAMES = {
+    "home": N_("home"),
+    "database": N_("database"),
+    "model": N_("model"),
+    "index": N_("index"),
+    "last ingest": N_("last ingest"),
+    "sources": N_("sources"),
+    "slack": N_("slack"),
+    "crm": N_("crm"),
+}
+
+
+def nothing_ingested(home: Path) -> Phrase:
+    return Phrase(N_("nothing ingested in %(home)s yet: run funnelbot ingest DIR"), {"home": home})
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str
-    value: str  # what is there, never a secret
-    problem: str | None = None  # None: ok
+    name: str  # one of NAMES
+    value: Said  # what is there, never a secret
+    problem: Phrase | str | None = None  # None: ok
+
+    def label(self, t: Translator) -> str:
+        return t.gettext(NAMES[self.name]) if self.name in NAMES else self.name
+
+    def value_in(self, t: Translator) -> str:
+        parts = self.value if isinstance(self.value, tuple) else (self.value,)
+        return "; ".join(t.say(part) for part in parts)
+
+    def problem_in(self, t: Translator) -> str | None:
+        return None if self.problem is None else t.say(self.problem)
 
     def to_json(self) -> dict[str, str | bool | None]:
+        """English, whatever the terminal: for programs."""
+        en = english()
         ok = self.problem is None
-        return {"check": self.name, "value": self.value, "ok": ok, "problem": self.problem}
+        return {
+            "check": self.name,
+            "value": self.value_in(en),
+            "ok": ok,
+            "problem": self.problem_in(en),
+        }
 
 
 def active_items(sessions_or_session: object) -> int:
@@ -54,12 +90,14 @@ def status_checks(settings: Settings) -> list[Check]:
 def _home(settings: Settings) -> Check:
     home = settings.home
     if not home.exists():
-        return Check("home", str(home), "not created yet: `funnelbot ingest DIR` creates it")
-    if not home.is_dir():
-        return Check("home", str(home), "is not a folder: point FUNNELBOT_HOME at a folder")
-    if not os.access(home, os.W_OK):
-        return Check("home", str(home), "cannot be written: point FUNNELBOT_HOME elsewhere")
-    return Check("home", str(home))
+        problem = N_("not created yet: `funnelbot ingest DIR` creates it")
+    elif not home.is_dir():
+        problem = N_("is not a folder: point FUNNELBOT_HOME at a folder")
+    elif not os.access(home, os.W_OK):
+        problem = N_("cannot be written: point FUNNELBOT_HOME elsewhere")
+    else:
+        return Check("home", str(home))
+    return Check("home", str(home), Phrase(problem))
 
 
 def _database(settings: Settings) -> tuple[Check, list[Check]]:
@@ -72,22 +110,23 @@ def _database(settings: Settings) -> tuple[Check, list[Check]]:
     from content_store.models.index_run import IndexRun, IndexRunStatus
 
     where = make_url(settings.database_url).render_as_string(hide_password=True)
-    nothing = NOTHING_INGESTED.format(home=settings.home)
-    unknown = [Check(name, "unknown", "the database is not available") for name in _CONTENT]
+    nothing = nothing_ingested(settings.home)
+    none = [Check(name, Phrase(N_("none")), nothing) for name in _CONTENT]
+    unknown = [
+        Check(name, Phrase(N_("unknown")), Phrase(N_("the database is not available")))
+        for name in _CONTENT
+    ]
     if (
         where.startswith("sqlite")
         and not Path(make_url(settings.database_url).database or "").exists()
     ):
-        return Check("database", where, "not created yet: any command creates it"), [
-            Check(name, "none", nothing) for name in _CONTENT
-        ]
+        return Check("database", where, Phrase(N_("not created yet: any command creates it"))), none
     engine = make_engine(settings.database_url, timeout=5.0)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("index_runs"):
-                return Check("database", where, "no schema yet: any command creates it"), [
-                    Check(name, "none", nothing) for name in _CONTENT
-                ]
+                no_schema = Phrase(N_("no schema yet: any command creates it"))
+                return Check("database", where, no_schema), none
         from sqlalchemy.orm import Session
 
         with Session(engine) as session:
@@ -108,21 +147,25 @@ def _database(settings: Settings) -> tuple[Check, list[Check]]:
     finally:
         engine.dispose()
     index_size = _size(settings.index_dir)
+    # Counts stay plain digits, as the rest of the CLI's lines.
+    index = Phrase(
+        N_("version %(version)s, %(assets)s assets, %(chunks)s chunks, %(size)s MB"),
+        {"version": version, "assets": items, "chunks": chunks, "size": f"{index_size / 1e6:.1f}"},
+    )
+    read = tuple(
+        Phrase(
+            N_("%(source)s (read %(when)s UTC)"), {"source": folder, "when": f"{at:%Y-%m-%d %H:%M}"}
+        )
+        for folder, at in folders
+    )
     content = [
         Check(
             "index",
-            f"version {version}, {items} assets, {chunks} chunks, {index_size / 1e6:.1f} MB"
-            if version is not None
-            else "none",
+            index if version is not None else Phrase(N_("none")),
             None if items else nothing,
         ),
         _last_ingest(run, nothing),
-        Check(
-            "sources",
-            "; ".join(f"{folder} (read {at:%Y-%m-%d %H:%M} UTC)" for folder, at in folders)
-            or "none",
-            None if folders else nothing,
-        ),
+        Check("sources", read or Phrase(N_("none")), None if folders else nothing),
     ]
     return Check("database", where), content
 
@@ -130,21 +173,34 @@ def _database(settings: Settings) -> tuple[Check, list[Check]]:
 _CONTENT = ("index", "last ingest", "sources")
 
 
-def _last_ingest(run: object, nothing: str) -> Check:
+def _last_ingest(run: object, nothing: Phrase) -> Check:
     if run is None:
-        return Check("last ingest", "never", nothing)
+        return Check("last ingest", Phrase(N_("never")), nothing)
     from content_store.models.index_run import IndexRun, IndexRunStatus
 
     assert isinstance(run, IndexRun)
-    when = f"{(run.finished_at or run.started_at):%Y-%m-%d %H:%M} UTC"
-    what = (
-        f"{when} from {run.content_dir} ({run.trigger}): {run.added} added, "
-        f"{run.changed} changed, {run.removed} removed, {run.failed} failed"
+    what = Phrase(
+        N_(
+            "%(when)s UTC from %(source)s (%(trigger)s): %(added)s added, %(changed)s changed, "
+            "%(removed)s removed, %(failed)s failed"
+        ),
+        {
+            "when": f"{(run.finished_at or run.started_at):%Y-%m-%d %H:%M}",
+            "source": run.content_dir,
+            "trigger": run.trigger,  # a word the run log keeps: cli, slack, cron
+            "added": run.added,
+            "changed": run.changed,
+            "removed": run.removed,
+            "failed": run.failed,
+        },
     )
     if run.status == IndexRunStatus.FAILED:
-        return Check("last ingest", what, f"failed: {(run.error or '').splitlines()[0][:200]}")
+        # The stored error is the run log's own English, as an operator greps it.
+        error = (run.error or "").splitlines()[0][:200] if run.error else ""
+        return Check("last ingest", what, Phrase(N_("failed: %(error)s"), {"error": error}))
     if run.status == IndexRunStatus.RUNNING:
-        return Check("last ingest", what + " (still running, or stopped midway)")
+        running = Phrase(N_("%(run)s (still running, or stopped midway)"), {"run": what})
+        return Check("last ingest", running)
     return Check("last ingest", what)
 
 
@@ -156,10 +212,14 @@ def _size(folder: Path) -> int:
 
 def _model(settings: Settings) -> Check:
     exported = settings.models_dir.is_dir() and any(settings.models_dir.iterdir())
-    note = ""
-    if settings.embedding_backend != "torch":
-        note = ", exported" if exported else ", exported at first use"
-    return Check("model", f"{settings.embedding_model} ({settings.embedding_backend}{note})")
+    if settings.embedding_backend == "torch":
+        said = N_("%(model)s (%(backend)s)")
+    elif exported:
+        said = N_("%(model)s (%(backend)s, exported)")
+    else:
+        said = N_("%(model)s (%(backend)s, exported at first use)")
+    values = {"model": settings.embedding_model, "backend": settings.embedding_backend}
+    return Check("model", Phrase(said, values))
 
 
 def _slack(settings: Settings) -> Check:
@@ -170,20 +230,20 @@ def _slack(settings: Settings) -> Check:
         "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
         "SLACK_APP_TOKEN": settings.slack_app_token,
     }
-    present = [name for name, value in names.items() if value]
-    value = (", ".join(present) + " set") if present else "not configured"
-    if not present:
-        return Check("slack", value)  # the CLI works without Slack
-    problems = []
+    present = {"names": ", ".join(name for name, value in names.items() if value)}
+    if not present["names"]:
+        return Check("slack", Phrase(N_("not configured")))  # the CLI works without Slack
+    problems: list[LocalizedError] = []
     for socket_mode in (False, True):
         try:
             settings.require_slack(socket_mode=socket_mode)
-            return Check("slack", value + (" (Socket Mode)" if socket_mode else " (HTTP)"))
+            mode = N_("%(names)s set (Socket Mode)") if socket_mode else N_("%(names)s set (HTTP)")
+            return Check("slack", Phrase(mode, present))
         except SettingsError as error:
-            problems.append(str(error))
-    return Check("slack", value, problems[0])
+            problems.append(error)
+    return Check("slack", Phrase(N_("%(names)s set"), present), problems[0].phrase)
 
 
 def _crm(settings: Settings) -> Check:
     crm = getattr(settings, "crm", None)
-    return Check("crm", f"FUNNELBOT_CRM={crm}" if crm else "not configured")
+    return Check("crm", f"FUNNELBOT_CRM={crm}" if crm else Phrase(N_("not configured")))

@@ -52,16 +52,6 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def describe_duration(value: timedelta | None) -> str:
-    if value is None:
-        return "n/a"
-    minutes = value.total_seconds() / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
-
-
 def _median(values: list[timedelta]) -> timedelta | None:
     if not values:
         return None

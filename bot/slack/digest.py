@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.digest import digest_text, weekly_digest
-from bot.i18n import DEFAULT_LANGUAGE, translator
+from bot.i18n import translator
 from bot.services import Services
 from bot.slack.audience import reaches_outside
 from bot.slack.blocks.digest import digest_blocks
@@ -17,18 +17,10 @@ def post_digest(services: Services, client: WebClient, channel: str) -> str:
     outside = reaches_outside(client, channel, by_bot=True)
     digest = weekly_digest(services, without_internal=outside)
     t = translator(services.settings.language)  # the channel's readers: FUNNELBOT_LANGUAGE
-    # The fallback text shows in notifications; the blocks carry the whole digest. The plain
-    # digest is English (the CLI's too), so another language gets its title instead.
-    fallback = (
-        digest_text(digest, list_limit=5)
-        if t.language == DEFAULT_LANGUAGE
-        else t.gettext(
-            "Weekly content digest, %(date)s", date=digest.generated_at.strftime("%Y-%m-%d")
-        )
-    )
+    # The fallback text shows in notifications; the blocks carry the whole digest.
     posted = client.chat_postMessage(
         channel=channel,
-        text=truncate(fallback, 3000),
+        text=truncate(digest_text(digest, t, list_limit=5), 3000),
         blocks=digest_blocks(digest, t),
         unfurl_links=False,
     )

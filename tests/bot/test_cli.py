@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bot.answer import StageDecision, StageSource
 from bot.cli import app
 from bot.i18n import translator
+from bot.services import Services
 from content_store.stage import Stage
 from tests.conftest import EXAMPLES
 
@@ -204,3 +205,54 @@ def test_ingest_stats_prospect_and_sources_speak_the_terminals_language(
     assert " beslissing door cli" in shown.stdout
     listed = runner.invoke(app, ["sources"], env=dutch_terminal)
     assert "folder, items: 32, laatste run" in listed.stdout
+
+
+def test_eval_tables_speak_the_terminals_language_and_json_stays_english(
+    ingested: Services, database_url: str, tmp_path: Path
+) -> None:
+    # A few development questions, English and Dutch, one with no good asset: enough for
+    # every table and line of the report.
+    lines = (EXAMPLES / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(lines[:3] + lines[70:72] + lines[89:90]) + "\n")
+    env = {
+        "FUNNELBOT_HOME": str(ingested.settings.home),
+        "FUNNELBOT_DATABASE_URL": database_url,
+        # Only LANG decides: whatever the machine running the tests has set is cleared.
+        "LANGUAGE": None,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+    }
+    dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
+    runner = CliRunner()
+
+    dutch = runner.invoke(app, ["eval", str(questions)], env=dutch_terminal)
+    english = runner.invoke(app, ["eval", str(questions)], env={**env, "LANG": "C.UTF-8"})
+    as_json = runner.invoke(app, ["eval", str(questions), "--json"], env=dutch_terminal)
+    not_a_folder = runner.invoke(app, ["eval", str(questions), str(questions)], env=dutch_terminal)
+
+    assert dutch.exit_code == 0, dutch.output
+    printed = " ".join(dutch.stdout.split())
+    for words in (
+        "alle vragen (gerangschikt: 5)",  # the one with no good asset is not ranked
+        "taal: nl (gerangschikt: 2)",
+        "systeem",
+        "alleen BM25",
+        "fasenauwkeurigheid: ",
+        "van 6 (geen fase telt als fout); verwachte kalibratiefout 0.",  # figures stay plain
+        "signaal zwakke treffer: precisie 0.",
+        "betrouwbaarheid van de fase",
+        "gemiddelde zekerheid",
+    ):
+        assert words in printed, words
+    assert "stage accuracy" not in printed and "BM25 only" not in printed
+    in_english = " ".join(english.stdout.split())
+    assert "all questions (5 ranked)" in in_english and "BM25 only" in in_english
+    assert "stage accuracy: " in in_english and "stage reliability" in in_english
+    report = json.loads(as_json.stdout)
+    assert set(report["slices"]) == {"all", "en", "nl"}
+    assert "stage_accuracy" in report["slices"]["all"]
+    assert not_a_folder.exit_code == 2
+    assert not_a_folder.stderr == (
+        f"error: {questions} is geen map: geef de contentbibliotheek op waarop geëvalueerd wordt\n"
+    )

@@ -39,3 +39,39 @@ def test_a_subcommand_groups_errors_go_through_the_same_line(
         1,
         "error: the database did not answer: try again later\n",
     )
+
+
+# Only these decide the terminal's language; whatever the machine running the tests set is cleared.
+_NO_LOCALE = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
+
+
+def test_a_settings_error_is_said_in_the_terminals_language() -> None:
+    bad = {**_NO_LOCALE, "FUNNELBOT_TOP_K": "veel", "FUNNELBOT_LANGUAGE": None}
+    runner = CliRunner()
+
+    dutch = runner.invoke(app, ["status"], env={**bad, "LANG": "nl_NL.UTF-8"})
+    english = runner.invoke(app, ["status"], env={**bad, "LANG": "C.UTF-8"})
+
+    assert (dutch.exit_code, dutch.stderr) == (
+        2,
+        "error: FUNNELBOT_TOP_K moet een geheel getal zijn, maar is 'veel'\n",
+    )
+    assert english.stderr == "error: FUNNELBOT_TOP_K must be a whole number, got 'veel'\n"
+
+
+def test_a_bad_language_setting_is_said_in_the_environments_language() -> None:
+    """The language comes from the environment alone: a FUNNELBOT_LANGUAGE the settings refuse
+    is still reported in the terminal's language, and a good one is used without a terminal's."""
+    runner = CliRunner()
+
+    refused = runner.invoke(
+        app, ["status"], env={**_NO_LOCALE, "LANG": "nl_NL.UTF-8", "FUNNELBOT_LANGUAGE": "de"}
+    )
+    configured = runner.invoke(
+        app, ["status"], env={**_NO_LOCALE, "FUNNELBOT_LANGUAGE": "nl", "FUNNELBOT_CRM": "x"}
+    )
+
+    assert refused.stderr == "error: FUNNELBOT_LANGUAGE moet een van en, nl zijn, maar is 'de'\n"
+    assert configured.stderr == (
+        "error: FUNNELBOT_CRM moet hubspot of salesforce zijn, maar is 'x'\n"
+    )

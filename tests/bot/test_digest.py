@@ -70,3 +70,41 @@ def test_cli_prints_the_digest_and_the_csv(ingested: Services, database_url: str
     assert len(lines) == 33
     assert any(line.startswith(f"{SEC},") and ",1,0,0,,0" in line for line in lines)
     assert refused.exit_code == 2 and "FUNNELBOT_MARKETING_CHANNEL" in refused.stderr
+
+
+def test_cli_digest_speaks_the_terminals_language(ingested: Services, database_url: str) -> None:
+    log_a_quarter(ingested)
+    env = {
+        "FUNNELBOT_HOME": str(ingested.settings.home),
+        "FUNNELBOT_DATABASE_URL": database_url,
+        # Only LANG decides: whatever the machine running the tests has set is cleared.
+        "LANGUAGE": None,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+    }
+    runner = CliRunner()
+
+    dutch = runner.invoke(app, ["digest"], env={**env, "LANG": "nl_NL.UTF-8"})
+    english = runner.invoke(app, ["digest"], env={**env, "LANG": "C.UTF-8"})
+
+    assert dutch.exit_code == 0, dutch.output
+    lines = dutch.stdout.splitlines()
+    assert lines[0].startswith("Weekoverzicht van funnelbot, ")
+    assert lines[1].startswith("Laatste 7 dagen: 3 vragen van 2 verkopers, 0 antwoorden beoordeeld")
+    for heading in (
+        "Grootste contentgaten (laatste 30 dagen):",
+        "Meest gebruikte assets (laatste 7 dagen):",
+        "Niet getoond in 90 dagen (30):",
+        "Vooral 👎 (laatste 90 dagen):",
+        "Over hun review_by-datum (2):",
+    ):
+        assert heading in lines
+    assert "2 keer gevraagd door 2 verkopers" in dutch.stdout
+    assert "review_by 2025-06-30, eigenaar maya.chen@tidewell.example" in dutch.stdout
+    assert "  … en nog 10" in lines
+    assert "tot afgerond n.v.t." in lines[2]
+    assert "Never surfaced" not in dutch.stdout
+    assert english.stdout.splitlines()[1].startswith(
+        "Last 7 days: 3 questions from 2 reps, 0 answers rated (n/a useful)"
+    )
+    assert "Never surfaced in 90 days (30):" in english.stdout

@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.answer import StageDecision, StageSource, crm_cue, say_reason
-from bot.i18n import N_, LocalizedError, Phrase, language_of_locale, terminal_language, translator
+from bot.i18n import (
+    N_,
+    LocalizedError,
+    Phrase,
+    environment_language,
+    language_of_locale,
+    terminal_language,
+    translator,
+)
 from bot.recommend import AmbiguousProspect, QuestionError
 from bot.settings import Settings, SettingsError
 from content_store.stage import Stage
@@ -153,6 +161,23 @@ def test_the_terminal_language_is_read_as_gettext_reads_it() -> None:
     assert terminal_language({"LANGUAGE": "fr", "LANG": "nl_BE.UTF-8"}) == "nl"
     assert terminal_language({"LANG": "C.UTF-8"}) is None
     assert terminal_language({}) is None
+
+
+def test_the_environment_language_needs_no_settings() -> None:
+    assert environment_language({"LANG": "nl_NL.UTF-8", "FUNNELBOT_LANGUAGE": "en"}) == "nl"
+    assert environment_language({"LANG": "C.UTF-8", "FUNNELBOT_LANGUAGE": "NL"}) == "nl"
+    # A FUNNELBOT_LANGUAGE the settings would refuse: English, so the refusal can be said.
+    assert environment_language({"FUNNELBOT_LANGUAGE": "de"}) == "en"
+    assert environment_language({}) == "en"
+
+
+def test_a_settings_error_is_said_in_each_language() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"FUNNELBOT_CRAWL_MAX_PAGES": "0"})
+    assert str(refused.value) == "FUNNELBOT_CRAWL_MAX_PAGES must be between 1 and 100000, got 0"
+    assert NL.error(refused.value) == (
+        "FUNNELBOT_CRAWL_MAX_PAGES moet tussen 1 en 100000 liggen, maar is 0"
+    )
 
 
 def test_funnelbot_language_must_name_a_catalog() -> None:

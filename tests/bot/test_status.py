@@ -114,3 +114,42 @@ def test_answers_piped_are_not_wrapped(ingested: Services, database_url: str) ->
 
     assert result.exit_code == 0, result.output
     assert question.strip() in result.stdout.splitlines()
+
+
+def test_status_speaks_the_terminals_language_and_its_json_stays_english(
+    ingested: Services, database_url: str
+) -> None:
+    env = {
+        "FUNNELBOT_HOME": str(ingested.settings.home),
+        "FUNNELBOT_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxp-a-user-token",
+        # Only LANG decides: whatever the machine running the tests has set is cleared.
+        "LANGUAGE": None,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+    }
+    dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
+    runner = CliRunner()
+
+    dutch = runner.invoke(app, ["status"], env=dutch_terminal)
+    english = runner.invoke(app, ["status"], env={**env, "LANG": "C.UTF-8"})
+    as_json = runner.invoke(app, ["status", "--json"], env=dutch_terminal)
+
+    assert dutch.exit_code == english.exit_code == 1  # the user token is not a bot token
+    lines = [" ".join(line.split()) for line in dutch.stdout.splitlines()]
+    assert lines[0] == "controle waarde status"
+    assert any(line.startswith("thuismap ") and line.endswith(" ok") for line in lines)
+    assert any(line.startswith("index versie ") and "assets: 32," in line for line in lines)
+    assert any(line.startswith("laatste inlezing ") and "32 toegevoegd" in line for line in lines)
+    slack = "slack SLACK_BOT_TOKEN ingesteld SLACK_BOT_TOKEN is ongeldig: een bottoken begint met"
+    assert any(line.startswith(slack) for line in lines)
+    assert "crm niet ingesteld ok" in lines
+    english_lines = [" ".join(line.split()) for line in english.stdout.splitlines()]
+    assert english_lines[0] == "check value status"
+    assert "crm not configured ok" in english_lines
+    assert "32 added" in english.stdout and "toegevoegd" not in english.stdout
+    checks = {c["check"]: c for c in json.loads(as_json.stdout)}
+    assert "32 assets" in checks["index"]["value"]
+    assert (
+        checks["slack"]["problem"] == "SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-"
+    )

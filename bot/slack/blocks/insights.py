@@ -197,17 +197,7 @@ def lifecycle_line(counts: LifecycleCounts, t: Translator | None = None) -> str:
 
 def duration(value: timedelta | None, t: Translator | None = None) -> str:
     """ "25 min", "3.5 h", "2.5 days" (in Dutch "3,5 u", "2,5 dagen")."""
-    t = t or english()
-    _ = t.gettext
-    if value is None:
-        return _("n/a")
-    minutes = value.total_seconds() / 60
-    if minutes < 90:
-        return _("%(n)s min", n=t.number(round(minutes)))
-    hours = minutes / 60
-    if hours < 48:
-        return _("%(n)s h", n=t.number(hours, "0.0"))
-    return _("%(n)s days", n=t.number(hours / 24, "0.0"))
+    return (t or english()).duration(value)
 
 
 def requests_line(r: RequestSummary | None, t: Translator | None = None) -> str:

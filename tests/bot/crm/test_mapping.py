@@ -112,6 +112,12 @@ def test_crm_stages_command_prints_every_pipeline(
     salesforce = runner.invoke(
         app, ["crm", "stages"], env=salesforce_env(fake_salesforce, tmp_path, database_url)
     )
+    dutch_terminal = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "nl_NL.UTF-8"}
+    dutch = runner.invoke(
+        app,
+        ["crm", "stages"],
+        env={**hubspot_env(fake_hubspot, tmp_path, database_url), **dutch_terminal},
+    )
 
     assert hubspot.exit_code == 0, hubspot.output
     assert "Sales Pipeline" in hubspot.stdout and "Renewals" in hubspot.stdout
@@ -122,6 +128,9 @@ def test_crm_stages_command_prints_every_pipeline(
         ("renewals", "r1", "consideration"),
     }
     assert salesforce.exit_code == 0, salesforce.output
+    # The CRM's names as it writes them; the buyer stage in the terminal's language.
+    assert "Contract sent [contractsent]" in dutch.stdout and "-> beslissing" in dutch.stdout
+    assert "-> decision" not in dutch.stdout
     assert "Negotiation/Review" in salesforce.stdout
     assert HUBSPOT_TOKEN not in hubspot.output and SALESFORCE_TOKEN not in salesforce.output
 
