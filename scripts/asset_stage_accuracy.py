@@ -3,12 +3,14 @@
 Hides each staged asset's stages in a library, proposes one as ingest does (the first passage's
 vector, its title, description and opening) and counts the proposals that name one of them,
 beside the most common stage alone. Usage: scripts/asset_stage_accuracy.py [LIBRARY]
-(default examples/content, the development library).
+(default examples/content, the development library); FUNNELBOT_EMBEDDING_MODEL picks the model.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,8 +25,11 @@ from index.stage_training import load_or_train
 def main() -> None:
     library = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/content")
     items = [item for item in load_library(library).items if item.stages]
-    embedder = Embedder()
-    model = load_or_train(embedder.model_id, lambda texts: embedder.encode(texts, queries=True), None)
+    models_dir = Path(tempfile.mkdtemp())  # where an E5 export is made, if one is needed
+    embedder = Embedder(os.environ.get("FUNNELBOT_EMBEDDING_MODEL") or None, models_dir=models_dir)
+    model = load_or_train(
+        embedder.model_id, lambda texts: embedder.encode(texts, queries=True), models_dir
+    )
     vectors = list(embedder.encode([chunk_text(i.title, i.body)[0] for i in items]))
     texts = [proposal_text(i.title, (i.details or {}).get("description"), i.body) for i in items]
     started = time.perf_counter()
