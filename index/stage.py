@@ -347,14 +347,14 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 # How the two sources of evidence are combined, tuned on the development sets (examples/ and
 # its servolta/ and invoxa/ libraries) by scripts/tune_ranking.py: the library evidence's weight
 # against the question model's.
-LIBRARY_EVIDENCE_WEIGHT = 1.0
+LIBRARY_EVIDENCE_WEIGHT = 4.0
 # How many of the best-matching assets vote, and how much each rank's vote counts.
-LIBRARY_EVIDENCE_DEPTH = 3
+LIBRARY_EVIDENCE_DEPTH = 5
 # Added to every stage's vote: one asset must not make a stage certain.
-LIBRARY_EVIDENCE_PRIOR = 0.25
+LIBRARY_EVIDENCE_PRIOR = 0.5
 # The product of two sources overstates its certainty on real questions: the combined log
 # probabilities are divided by this temperature, fitted (least log loss) on the development set.
-COMBINED_TEMPERATURE = 2.25
+COMBINED_TEMPERATURE = 2.75
 
 
 def library_evidence(

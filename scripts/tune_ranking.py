@@ -129,7 +129,7 @@ def by_library(labelled: list[Labelled], score: Callable[[Labelled], float]) -> 
 def tune_stage(labelled: list[Labelled]) -> None:
     best = None
     for weight, depth, prior in itertools.product(
-        (0.0, 0.25, 0.5, 0.75, 1.0), (3, 5, 8), (0.25, 0.5, 1.0)
+        (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0), (1, 2, 3, 5, 8), (0.1, 0.25, 0.5, 1.0)
     ):
         stage_module.LIBRARY_EVIDENCE_WEIGHT = weight
         stage_module.LIBRARY_EVIDENCE_DEPTH = depth
