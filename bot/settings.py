@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.i18n import DEFAULT_LANGUAGE, N_, LocalizedError, terminal_language
 from bot.i18n import languages as catalog_languages
@@ -374,6 +375,9 @@ def _cron(raw: str | None, name: str) -> str | None:
     return raw
 
 
+_Number = TypeVar("_Number", int, float)
+
+
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -384,15 +388,7 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
         raise SettingsError(
             N_("%(name)s must be a whole number, got %(value)s"), name=name, value=repr(raw)
         ) from None
-    if not low <= value <= high:
-        raise SettingsError(
-            N_("%(name)s must be between %(low)s and %(high)s, got %(value)s"),
-            name=name,
-            low=low,
-            high=high,
-            value=value,
-        )
-    return value
+    return _within(name, value, low, high)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
@@ -405,6 +401,10 @@ def _float(env: Mapping[str, str], name: str, default: float, *, low: float, hig
         raise SettingsError(
             N_("%(name)s must be a number, got %(value)s"), name=name, value=repr(raw)
         ) from None
+    return _within(name, value, low, high)
+
+
+def _within(name: str, value: _Number, low: _Number, high: _Number) -> _Number:
     if not low <= value <= high:
         raise SettingsError(
             N_("%(name)s must be between %(low)s and %(high)s, got %(value)s"),
