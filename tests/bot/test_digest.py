@@ -11,6 +11,7 @@ from bot.digest import digest_text, weekly_digest
 from bot.services import Services
 from content_store.models import FeedbackKind
 from tests.bot.log_rows import log_answer, log_click
+from tests.conftest import cli_env
 
 NOW = datetime.now(UTC)
 SEC = "sec-security-whitepaper"
@@ -74,14 +75,7 @@ def test_cli_prints_the_digest_and_the_csv(ingested: Services, database_url: str
 
 def test_cli_digest_speaks_the_terminals_language(ingested: Services, database_url: str) -> None:
     log_a_quarter(ingested)
-    env = {
-        "FUNNELBOT_HOME": str(ingested.settings.home),
-        "FUNNELBOT_DATABASE_URL": database_url,
-        # Only LANG decides: whatever the machine running the tests has set is cleared.
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-    }
+    env = cli_env(ingested.settings.home, database_url)
     runner = CliRunner()
 
     dutch = runner.invoke(app, ["digest"], env={**env, "LANG": "nl_NL.UTF-8"})

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.services import Services
 from bot.settings import Settings
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_env
 from tests.slack_support import BOT_TOKEN
 
 
@@ -119,15 +119,7 @@ def test_answers_piped_are_not_wrapped(ingested: Services, database_url: str) ->
 def test_status_speaks_the_terminals_language_and_its_json_stays_english(
     ingested: Services, database_url: str
 ) -> None:
-    env = {
-        "FUNNELBOT_HOME": str(ingested.settings.home),
-        "FUNNELBOT_DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxp-a-user-token",
-        # Only LANG decides: whatever the machine running the tests has set is cleared.
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-    }
+    env = cli_env(ingested.settings.home, database_url, SLACK_BOT_TOKEN="xoxp-a-user-token")
     dutch_terminal = {**env, "LANG": "nl_NL.UTF-8"}
     runner = CliRunner()
 
