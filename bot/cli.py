@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -737,6 +737,14 @@ def _evaluate_on(library: Path | None, labelled: list[LabelledQuestion]) -> Eval
             services.close()
 
 
+def _interval(bounds: object, form: str) -> str:
+    """A bootstrap interval as "[low, high]" in ``form`` (a dash would read as a minus beside
+    signed figures); "–" when there were too few questions."""
+    if not isinstance(bounds, list | tuple):
+        return "–"
+    return f"[{form.format(bounds[0])}, {form.format(bounds[1])}]"
+
+
 def _print_eval(report: EvalReport, t: Translator) -> None:
     """The report's tables in t's language; the figures stay plain (0.843, 71.2%), and nDCG,
     MRR, recall@5 and BM25 are terms of art."""
@@ -749,6 +757,7 @@ def _print_eval(report: EvalReport, t: Translator) -> None:
         table = Table(
             _("system"),
             "nDCG@5",
+            "95% CI",  # a term of art, like the metrics' names
             "recall@5",
             "MRR@5",
             title=_("%(title)s (%(count)s ranked)", title=title, count=data["questions_ranked"]),
@@ -756,14 +765,33 @@ def _print_eval(report: EvalReport, t: Translator) -> None:
         for system, label in SYSTEMS.items():
             m = data["systems"][system]  # type: ignore[index]
             table.add_row(
-                escape(_(label)), f"{m['ndcg@5']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@5']:.3f}"
+                escape(_(label)),
+                f"{m['ndcg@5']:.3f}",
+                _interval(m["ndcg@5_ci95"], "{:.3f}"),
+                f"{m['recall@5']:.3f}",
+                f"{m['mrr@5']:.3f}",
             )
         out.print(table)
-        figures = {"accuracy": f"{data['stage_accuracy']:.1%}", "ece": f"{data['ece']:.3f}"}
+        gain: dict[str, Any] = data["over_best_baseline"]  # type: ignore[assignment]
         out.print(
             _(
-                "stage accuracy: %(accuracy)s of %(count)s (no stage counts as wrong); expected "
-                "calibration error %(ece)s",
+                "funnelbot against the best plain system (%(baseline)s): %(gain)s nDCG@5, 95%% "
+                "interval %(interval)s (per question, paired)",
+                baseline=_(SYSTEMS[gain["baseline"]]),
+                gain=f"{gain['ndcg@5']:+.3f}",
+                interval=_interval(gain["ci95"], "{:+.3f}"),
+            ),
+            highlight=False,
+        )
+        figures = {
+            "accuracy": f"{data['stage_accuracy']:.1%}",
+            "interval": _interval(data["stage_accuracy_ci95"], "{:.1%}"),
+            "ece": f"{data['ece']:.3f}",
+        }
+        out.print(
+            _(
+                "stage accuracy: %(accuracy)s of %(count)s (95%% interval %(interval)s; no stage "
+                "counts as wrong); expected calibration error %(ece)s",
                 count=data["stage_questions"],
                 **figures,
             ),

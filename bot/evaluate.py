@@ -16,7 +16,7 @@ from bot.i18n import N_
 from bot.recommend import is_weak_match
 from bot.services import Services
 from content_store.stage import Stage, parse_stage
-from index.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from index.metrics import mean_interval, ndcg_at_k, recall_at_k, reciprocal_rank
 from index.search import SearchMode
 from index.stage import stage_named_in
 from index.stage_training import expected_calibration_error
@@ -29,6 +29,7 @@ SYSTEMS: dict[str, str] = {
     "dense": N_("dense only"),
     "lexical": N_("BM25 only"),
 }
+BASELINES = ("fused", "dense", "lexical")
 _MODES = {
     "funnelbot": SearchMode.HYBRID,
     "fused": SearchMode.FUSED,
@@ -76,13 +77,30 @@ class Slice:
     flagged: list[bool] = field(default_factory=list)  # weak-match flag raised
     no_answer: list[bool] = field(default_factory=list)  # labelled: no good asset
 
+    def best_baseline(self) -> str:
+        """The plain system with the highest mean nDCG@5 (the first of a tie)."""
+        return max(BASELINES, key=lambda s: _mean(self.systems[s].ndcg))
+
     def to_json(self) -> dict[str, object]:
         flagged_right = sum(f and n for f, n in zip(self.flagged, self.no_answer, strict=True))
+        hits = [float(h) for h in self.stage_hits]
+        ours, best = self.systems["funnelbot"].ndcg, self.systems[self.best_baseline()].ndcg
+        gains = [a - b for a, b in zip(ours, best, strict=True)]
         return {
-            "questions_ranked": len(self.systems["funnelbot"].ndcg),
-            "systems": {s: scores.means() for s, scores in self.systems.items()},
+            "questions_ranked": len(ours),
+            "systems": {
+                s: {**scores.means(), "ndcg@5_ci95": mean_interval(scores.ndcg)}
+                for s, scores in self.systems.items()
+            },
+            # Paired per question: the interval of funnelbot's gain over the best plain system.
+            "over_best_baseline": {
+                "baseline": self.best_baseline(),
+                "ndcg@5": _mean(gains),
+                "ci95": mean_interval(gains),
+            },
             "stage_questions": len(self.stage_hits),
-            "stage_accuracy": _mean([float(h) for h in self.stage_hits]),
+            "stage_accuracy": _mean(hits),
+            "stage_accuracy_ci95": mean_interval(hits),
             "ece": expected_calibration_error(self.confidences, self.stage_hits),
             "reliability": reliability(self.confidences, self.stage_hits),
             "weak_match": {
@@ -186,7 +204,7 @@ def evaluate(services: Services, questions: Iterable[LabelledQuestion]) -> EvalR
             stage, confidence = guess.stage, guess.confidence
         context = searcher.read_query(q.question, stage, confidence)
         ranked = {"funnelbot": searcher.rank(candidates, context, k=K)}
-        for system in ("fused", "dense", "lexical"):
+        for system in BASELINES:
             found = searcher.retrieve(q.question, mode=_MODES[system], query_vector=vector)
             ranked[system] = searcher.rank(found, None, k=K)
         for target in targets:

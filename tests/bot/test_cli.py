@@ -111,6 +111,16 @@ def test_eval_funnelbot_beats_every_plain_baseline_on_the_development_set(
     systems = figures["systems"]
     for baseline in ("fused", "dense", "lexical"):
         assert systems["funnelbot"]["ndcg@5"] > systems[baseline]["ndcg@5"], baseline
+    for scores in systems.values():
+        low, high = scores["ndcg@5_ci95"]
+        assert low <= scores["ndcg@5"] <= high and high - low < 0.3
+    gain = figures["over_best_baseline"]
+    best = max(("fused", "dense", "lexical"), key=lambda s: systems[s]["ndcg@5"])
+    assert gain["baseline"] == best
+    assert gain["ndcg@5"] == pytest.approx(systems["funnelbot"]["ndcg@5"] - systems[best]["ndcg@5"])
+    assert gain["ci95"][0] <= gain["ndcg@5"] <= gain["ci95"][1]
+    low, high = figures["stage_accuracy_ci95"]
+    assert low <= figures["stage_accuracy"] <= high
     assert set(report["slices"]) == {"all", "en", "nl"}
     assert 0.0 <= figures["ece"] <= 1.0 and figures["reliability"]
     assert figures["weak_match"]["no_answer"] >= 15
@@ -127,6 +137,8 @@ def test_eval_on_a_library_folder_ingests_it_into_a_scratch_home(
     assert "stage accuracy" in printed and "BM25 only" in printed
     assert "expected calibration error" in printed
     assert "weak-match flag: precision" in printed
+    assert "95% CI" in printed and "95% interval" in printed
+    assert "funnelbot against the best plain system (plain hybrid" in printed
     # The scratch home is thrown away: the configured home got no index.
     assert not (tmp_path / "home" / "index").exists()
 
@@ -225,7 +237,9 @@ def test_eval_tables_speak_the_terminals_language_and_json_stays_english(
         "systeem",
         "alleen BM25",
         "fasenauwkeurigheid: ",
-        "van 6 (geen fase telt als fout); verwachte kalibratiefout 0.",  # figures stay plain
+        "van 6 (95%-interval ",
+        "geen fase telt als fout); verwachte kalibratiefout 0.",  # figures stay plain
+        "funnelbot tegenover het beste gewone systeem (",
         "signaal zwakke treffer: precisie 0.",
         "betrouwbaarheid van de fase",
         "gemiddelde zekerheid",

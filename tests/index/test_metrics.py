@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from index.metrics import dcg, ndcg_at_k, recall_at_k, reciprocal_rank
+from index.metrics import dcg, mean_interval, ndcg_at_k, recall_at_k, reciprocal_rank
 
 
 def test_dcg_discounts_each_gain_by_log2_of_its_rank_plus_one() -> None:
@@ -93,3 +93,24 @@ def test_mean_reciprocal_rank_over_three_questions() -> None:
     mrr = sum(reciprocal_rank(r, rel) for r, rel in runs) / len(runs)
 
     assert mrr == pytest.approx(0.5)
+
+
+def test_the_mean_interval_holds_the_mean_and_narrows_with_more_questions() -> None:
+    few = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.5, 0.0]
+    many = few * 16  # the same spread, sixteen times the questions
+
+    low, high = mean_interval(few)  # type: ignore[misc]
+    wide = high - low
+    assert low < sum(few) / len(few) < high
+    low, high = mean_interval(many)  # type: ignore[misc]
+    assert low < sum(many) / len(many) < high
+    # The standard error shrinks with the square root of the count: about a quarter here.
+    assert high - low < wide / 2.5
+
+
+def test_the_mean_interval_is_reproducible_and_none_under_two_values() -> None:
+    values = [0.2, 0.9, 0.4, 0.7, 1.0, 0.0, 0.6]
+
+    assert mean_interval(values) == mean_interval(list(values))
+    assert mean_interval([0.5]) is None and mean_interval([]) is None
+    assert mean_interval([0.7] * 5) == pytest.approx((0.7, 0.7))
