@@ -84,7 +84,8 @@ class Slice:
     def to_json(self) -> dict[str, object]:
         flagged_right = sum(f and n for f, n in zip(self.flagged, self.no_answer, strict=True))
         hits = [float(h) for h in self.stage_hits]
-        ours, best = self.systems["funnelbot"].ndcg, self.systems[self.best_baseline()].ndcg
+        baseline = self.best_baseline()
+        ours, best = self.systems["funnelbot"].ndcg, self.systems[baseline].ndcg
         gains = [a - b for a, b in zip(ours, best, strict=True)]
         return {
             "questions_ranked": len(ours),
@@ -94,7 +95,7 @@ class Slice:
             },
             # Paired per question: the interval of funnelbot's gain over the best plain system.
             "over_best_baseline": {
-                "baseline": self.best_baseline(),
+                "baseline": baseline,
                 "ndcg@5": _mean(gains),
                 "ci95": mean_interval(gains),
             },
