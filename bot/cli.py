@@ -686,8 +686,8 @@ def run_eval(
 ) -> None:
     """Retrieval quality on labelled questions, vs plain baselines.
 
-    Ranking (nDCG@5, recall@5, MRR@5), stage accuracy and calibration, and the weak-match
-    flag, for funnelbot and plain baselines, overall and per language."""
+    Ranking (nDCG@5, recall@5, MRR@5), stage accuracy and calibration, and
+    the weak-match flag, for funnelbot and plain baselines, per language too."""
     from bot.evaluate import read_questions
 
     t = _terminal_language(_settings())
@@ -837,7 +837,8 @@ def status(
 ) -> None:
     """Home, database, model, index, last ingest, sources, Slack, CRM.
 
-    Each check says ok or what is wrong; exit 1 if any is not ok. Nothing is changed."""
+    Each check says ok or what is wrong; exit 1 if any is not ok.
+    Nothing is changed."""
     from bot.status import status_checks
 
     settings = _settings()
@@ -873,7 +874,8 @@ def serve(
 ) -> None:
     """Run the Slack bot, over Socket Mode or HTTP.
 
-    Socket Mode needs no public URL; HTTP serves POST /slack/events and GET /healthz."""
+    Socket Mode needs no public URL.
+    HTTP serves POST /slack/events and GET /healthz."""
     from bot.slack.serve import serve_http, serve_socket_mode
 
     if logging.getLogger().level > logging.INFO:

@@ -66,7 +66,9 @@ def list_command(ctx: typer.Context) -> None:
 def remove_command(
     source: Annotated[str, typer.Argument(help="The source as `funnelbot sources` lists it.")],
 ) -> None:
-    """Drop a source deliberately: its items stop being recommended (the log keeps them)."""
+    """Drop a source deliberately: its items stop being recommended.
+
+    The log keeps them."""
     from bot.cli import _fail, _services, _terminal_language, out
     from bot.reindex import ReindexBusy
     from bot.sources import remove_source

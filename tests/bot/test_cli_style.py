@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from typer.testing import CliRunner
 
 from bot.cli import app
 
@@ -60,6 +61,33 @@ def test_help_piped_shows_no_bool_and_wraps_no_line(
         assert any(text in line for line in lines), f"wrapped over lines: {text!r}"
     if command_path == ["ask"]:
         assert "Usage: funnelbot ask [OPTIONS] QUESTION" in result.stdout
+
+
+def _command_paths(command: typer.core.TyperGroup | object, path: list[str]) -> list[list[str]]:
+    paths = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        paths += _command_paths(sub, [*path, name])
+    return paths
+
+
+@pytest.mark.parametrize(
+    "command_path",
+    _command_paths(typer.main.get_command(app), []),
+    ids=lambda path: " ".join(path) or "funnelbot",
+)
+def test_every_line_of_a_commands_description_shows_whole_at_80_columns(
+    command_path: list[str],
+) -> None:
+    command = typer.main.get_command(app)
+    for name in command_path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    shown = CliRunner().invoke(app, [*command_path, "--help"], env={"COLUMNS": "80"})
+
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    for line in (command.help or "").splitlines():
+        if line.strip():
+            assert any(line.strip() in out for out in lines), f"wrapped: {line.strip()!r}"
 
 
 def test_every_option_is_described() -> None:
