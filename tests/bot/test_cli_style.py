@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -33,11 +34,16 @@ def funnelbot(*args: str, columns: str | None = None, **env: str) -> subprocess.
     )
 
 
-def _help_texts(command_path: list[str]) -> list[str]:
-    """Each option's help and, for a group, each command's summary: what must fit on a line."""
+def _command_at(command_path: list[str]) -> Any:
     command = typer.main.get_command(app)
     for name in command_path:
         command = command.commands[name]  # type: ignore[attr-defined]
+    return command
+
+
+def _help_texts(command_path: list[str]) -> list[str]:
+    """Each option's help and, for a group, each command's summary: what must fit on a line."""
+    command = _command_at(command_path)
     texts = [p.help for p in command.params if getattr(p, "help", None)]
     for sub in getattr(command, "commands", {}).values():
         texts.append((sub.help or "").split("\n\n")[0].strip())
@@ -63,7 +69,7 @@ def test_help_piped_shows_no_bool_and_wraps_no_line(
         assert "Usage: funnelbot ask [OPTIONS] QUESTION" in result.stdout
 
 
-def _command_paths(command: typer.core.TyperGroup | object, path: list[str]) -> list[list[str]]:
+def _command_paths(command: Any, path: list[str]) -> list[list[str]]:
     paths = [path]
     for name, sub in getattr(command, "commands", {}).items():
         paths += _command_paths(sub, [*path, name])
@@ -78,9 +84,7 @@ def _command_paths(command: typer.core.TyperGroup | object, path: list[str]) -> 
 def test_every_line_of_a_commands_description_shows_whole_at_80_columns(
     command_path: list[str],
 ) -> None:
-    command = typer.main.get_command(app)
-    for name in command_path:
-        command = command.commands[name]  # type: ignore[attr-defined]
+    command = _command_at(command_path)
     shown = CliRunner().invoke(app, [*command_path, "--help"], env={"COLUMNS": "80"})
 
     assert shown.exit_code == 0, shown.output
